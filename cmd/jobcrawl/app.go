@@ -1,0 +1,195 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"strings"
+)
+
+// Exit codes, documented in the README.
+const (
+	exitOK          = 0
+	exitSiteFailed  = 1 // a site's crawl failed, or a command could not do its work
+	exitUsage       = 2 // bad flags, arguments or configuration
+	exitInterrupted = 130
+)
+
+// usageError is a mistake in how jobcrawl was called or configured.
+type usageError struct{ err error }
+
+func (e usageError) Error() string { return e.err.Error() }
+func (e usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error { return usageError{fmt.Errorf(format, args...)} }
+
+// errSitesFailed reports that a crawl ran but some site failed.
+var errSitesFailed = errors.New("some sites failed")
+
+// errQuiet is an error already reported to the user; only its exit code counts.
+type errQuiet struct{ code int }
+
+func (e errQuiet) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+func exitCode(err error) int {
+	var ue usageError
+	var q errQuiet
+	switch {
+	case err == nil, errors.Is(err, flag.ErrHelp):
+		return exitOK
+	case errors.As(err, &q):
+		return q.code
+	case errors.As(err, &ue):
+		return exitUsage
+	case errors.Is(err, context.Canceled):
+		return exitInterrupted
+	}
+	return exitSiteFailed
+}
+
+// command is one sub-command.
+type command struct {
+	name, args, summary string
+	run                 func(ctx context.Context, env *env, args []string) error
+}
+
+func commands() []command {
+	return []command{
+		{"crawl", "[--site NAME]... [--demo] [--json]", "crawl every (or the named) site once into the index", runCrawl},
+		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json]", "search the index", runSearch},
+		{"validate", "", "check the configuration and say what is wrong", runValidate},
+	}
+}
+
+// env is what every sub-command gets: its output streams and the flags
+// they all share.
+type env struct {
+	stdout, stderr io.Writer
+	configPath     string
+	logFormat      string
+	logLevel       string
+	logger         *slog.Logger
+}
+
+func (e *env) commonFlags(fs *flag.FlagSet) {
+	fs.StringVar(&e.configPath, "config", defaultConfigPath, "configuration `file`")
+	fs.StringVar(&e.logFormat, "log-format", "text", "log format: text or json")
+	fs.StringVar(&e.logLevel, "log-level", "warn", "log level: debug, info, warn or error")
+}
+
+// setupLogger builds the logger once the flags are parsed.
+func (e *env) setupLogger() error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(e.logLevel)); err != nil {
+		return usagef("--log-level: %q is not debug, info, warn or error", e.logLevel)
+	}
+	opts := &slog.HandlerOptions{Level: level}
+	switch e.logFormat {
+	case "text":
+		e.logger = slog.New(slog.NewTextHandler(e.stderr, opts))
+	case "json":
+		e.logger = slog.New(slog.NewJSONHandler(e.stderr, opts))
+	default:
+		return usagef("--log-format: %q is not text or json", e.logFormat)
+	}
+	return nil
+}
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	e := &env{stdout: stdout, stderr: stderr}
+	if len(args) == 0 {
+		usage(stderr)
+		return usagef("no command given")
+	}
+	name := args[0]
+	switch name {
+	case "help", "-h", "-help", "--help":
+		if len(args) > 1 {
+			return run(ctx, []string{args[1], "--help"}, stdout, stderr)
+		}
+		usage(stdout)
+		return nil
+	case "version", "--version":
+		fmt.Fprintln(stdout, "jobcrawl", version)
+		return nil
+	}
+	for _, c := range commands() {
+		if c.name == name {
+			return c.run(ctx, e, args[1:])
+		}
+	}
+	usage(stderr)
+	return usagef("unknown command %q", name)
+}
+
+const version = "0.1.0"
+
+func usage(w io.Writer) {
+	fmt.Fprintln(w, "jobcrawl crawls careers sites into a de-duplicated, searchable index of job postings.")
+	fmt.Fprintln(w, "\nUsage: jobcrawl COMMAND [flags]")
+	fmt.Fprintln(w, "\nCommands:")
+	for _, c := range commands() {
+		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
+	}
+	fmt.Fprintln(w, "  help      show this help, or a command's: jobcrawl help crawl")
+	fmt.Fprintln(w, "  version   print the version")
+	fmt.Fprintln(w, "\nEvery command reads --config (default ./config.yaml).")
+	fmt.Fprintln(w, "Exit codes: 0 ok, 1 a site failed or the work could not be done, 2 usage or configuration error, 130 interrupted.")
+}
+
+// newFlagSet makes a sub-command's flag set with the shared flags and a
+// usage text.
+func (e *env) newFlagSet(name, args, about string) *flag.FlagSet {
+	fs := flag.NewFlagSet(name, flag.ContinueOnError)
+	fs.SetOutput(e.stderr)
+	e.commonFlags(fs)
+	fs.Usage = func() {
+		w := fs.Output()
+		fmt.Fprintf(w, "Usage: jobcrawl %s %s\n\n%s\n\nFlags:\n", name, args, about)
+		fs.PrintDefaults()
+	}
+	return fs
+}
+
+// parse parses flags anywhere among the arguments ("search engineer --json")
+// and returns the positional ones.
+func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
+	var pos []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			if errors.Is(err, flag.ErrHelp) {
+				fs.SetOutput(e.stdout)
+				fs.Usage()
+				return nil, err
+			}
+			return nil, usageError{err}
+		}
+		args = fs.Args()
+		if len(args) == 0 {
+			break
+		}
+		pos = append(pos, args[0])
+		args = args[1:]
+	}
+	return pos, e.setupLogger()
+}
+
+// stringList is a flag that may be repeated.
+type stringList []string
+
+func (s *stringList) String() string     { return strings.Join(*s, ",") }
+func (s *stringList) Set(v string) error { *s = append(*s, v); return nil }
+
+// isTerminal reports whether w is a terminal (for progress displays).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}

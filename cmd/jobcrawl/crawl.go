@@ -1,0 +1,259 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"sort"
+	"strings"
+	"sync"
+	"text/tabwriter"
+	"time"
+
+	"github.com/jobcrawl/jobcrawl/crawler"
+	"github.com/jobcrawl/jobcrawl/internal/demosite"
+)
+
+func runCrawl(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("crawl", "[--site NAME]... [--demo] [--json]",
+		"Crawls every site of the configuration once (or only the named ones), writes what it\n"+
+			"finds to the index, and prints a summary per site. A run that fails part-way or is\n"+
+			"interrupted keeps what it found and closes nothing.\n\n"+
+			"--demo crawls a small built-in careers site served on 127.0.0.1 instead of the\n"+
+			"configured sites, so you can try jobcrawl with no network.")
+	var sites stringList
+	fs.Var(&sites, "site", "crawl only this site (repeatable)")
+	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
+	demo := fs.Bool("demo", false, "crawl the built-in demo careers site")
+	quiet := fs.Bool("quiet", false, "no progress display")
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	if len(pos) > 0 {
+		return usagef("crawl takes no arguments (got %q); name sites with --site", pos)
+	}
+
+	var cfg *Config
+	if *demo {
+		var stop func()
+		if cfg, stop, err = demoConfig(e.configPath); err != nil {
+			return err
+		}
+		defer stop()
+	} else if cfg, err = loadConfig(e.configPath); err != nil {
+		return err
+	}
+	todo := cfg.Sites
+	if len(sites) > 0 {
+		todo = nil
+		for _, name := range sites {
+			s, ok := cfg.site(name)
+			if !ok {
+				return usagef("--site %s: no such site in %s", name, cfg.path)
+			}
+			todo = append(todo, *s)
+		}
+	}
+	if len(todo) == 0 {
+		return usagef("config %s has no sites to crawl (see the example config.yaml, or try --demo)", cfg.path)
+	}
+
+	ix, err := openIndex(cfg)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+
+	c := &crawler.Crawler{Index: ix, Logger: e.logger, UserAgent: cfg.UserAgent, MaxCloseShare: cfg.MaxCloseShare}
+	prog := newProgress(e.stderr, !*quiet && isTerminal(e.stderr))
+	results := make([]crawler.Stats, len(todo))
+	errs := make([]error, len(todo))
+	sem := make(chan struct{}, cfg.MaxConcurrentSites)
+	var wg sync.WaitGroup
+	for i := range todo {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			results[i], errs[i] = c.Run(ctx, &todo[i], prog.update)
+		}()
+	}
+	wg.Wait()
+	prog.done()
+
+	failed := false
+	for i, err := range errs {
+		if err != nil {
+			failed = true
+			fmt.Fprintf(e.stderr, "jobcrawl: site %s: %v\n", todo[i].Name, err)
+		} else if results[i].Failed() {
+			failed = true
+		}
+	}
+	if *asJSON {
+		type siteJSON struct {
+			crawler.Stats
+			Error string `json:"error,omitempty"`
+		}
+		out := struct {
+			Sites []siteJSON `json:"sites"`
+		}{}
+		for i, s := range results {
+			sj := siteJSON{Stats: s}
+			if errs[i] != nil {
+				sj.Error = errs[i].Error()
+			}
+			out.Sites = append(out.Sites, sj)
+		}
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(out); err != nil {
+			return err
+		}
+	} else {
+		printSummary(e.stdout, results)
+	}
+	switch {
+	case ctx.Err() != nil:
+		return errQuiet{exitInterrupted}
+	case failed:
+		return errQuiet{exitSiteFailed}
+	}
+	return nil
+}
+
+// printSummary writes one line per site, then what each run noticed.
+func printSummary(w io.Writer, results []crawler.Stats) {
+	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
+	fmt.Fprintln(tw, "site\tpages\tpostings\tnew\tupdated\tunchanged\tclosed\trejected\terrors\ttime\tcomplete\t")
+	for _, s := range results {
+		rejected := 0
+		for _, n := range s.Rejected {
+			rejected += n
+		}
+		complete := "yes"
+		if !s.Complete {
+			complete = "no: " + s.Incomplete
+		}
+		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", s.Site, s.Pages+s.Details, s.Postings,
+			s.New, s.Updated, s.Unchanged, s.Closed, rejected, s.Errors, time.Duration(s.Seconds*float64(time.Second)).Round(100*time.Millisecond), complete)
+	}
+	tw.Flush()
+	for _, s := range results {
+		var notes []string
+		if s.Duplicates > 0 {
+			notes = append(notes, fmt.Sprintf("%d duplicate copies merged", s.Duplicates))
+		}
+		if len(s.Rejected) > 0 {
+			notes = append(notes, "rejected pages: "+formatCounts(s.Rejected))
+		}
+		if len(s.ByKind) > 0 {
+			notes = append(notes, "errors: "+formatCounts(s.ByKind))
+		}
+		if s.Suspect != "" {
+			notes = append(notes, "SUSPECT: "+s.Suspect)
+		}
+		if len(s.Coverage) > 0 {
+			var parts []string
+			for _, f := range crawler.CoverageFields {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", f, 100*s.Coverage[f]))
+			}
+			notes = append(notes, "coverage: "+strings.Join(parts, ", "))
+		}
+		for _, n := range notes {
+			fmt.Fprintf(w, "%s: %s\n", s.Site, n)
+		}
+	}
+}
+
+func formatCounts(m map[string]int) string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	var parts []string
+	for _, k := range keys {
+		parts = append(parts, fmt.Sprintf("%s %d", k, m[k]))
+	}
+	return strings.Join(parts, ", ")
+}
+
+// progress shows one line per running site on a terminal.
+type progress struct {
+	w     io.Writer
+	on    bool
+	mu    sync.Mutex
+	sites map[string]crawler.Stats
+	last  time.Time
+}
+
+func newProgress(w io.Writer, on bool) *progress {
+	return &progress{w: w, on: on, sites: map[string]crawler.Stats{}}
+}
+
+func (p *progress) update(s crawler.Stats) {
+	if !p.on {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.sites[s.Site] = s
+	if time.Since(p.last) < 200*time.Millisecond {
+		return
+	}
+	p.last = time.Now()
+	names := make([]string, 0, len(p.sites))
+	for n := range p.sites {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var parts []string
+	for _, n := range names {
+		st := p.sites[n]
+		parts = append(parts, fmt.Sprintf("%s: %d pages, %d postings, %d errors", n, st.Pages+st.Details, st.Postings, st.Errors))
+	}
+	fmt.Fprintf(p.w, "\r\033[K%s", strings.Join(parts, " | "))
+}
+
+func (p *progress) done() {
+	if p.on {
+		fmt.Fprint(p.w, "\r\033[K")
+	}
+}
+
+// demoConfig serves the built-in demo site on loopback until stop is
+// called and returns a configuration that crawls it. The data directory is
+// the one of the configuration file when there is one, else ./data.
+func demoConfig(path string) (cfg *Config, stop func(), err error) {
+	loaded, err := loadConfigOrDefault(path)
+	if err != nil {
+		return nil, nil, err
+	}
+	c := *loaded
+	cfg = &c
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return nil, nil, fmt.Errorf("demo site: %w", err)
+	}
+	site := demosite.New(demosite.Options{Jobs: 60, Seed: 1})
+	srv := &http.Server{Handler: site.Handler(), ReadHeaderTimeout: 5 * time.Second}
+	go srv.Serve(ln)
+	base := "http://" + ln.Addr().String()
+	cfg.Sites = []crawler.Site{{
+		Name: "demo", Company: site.Company, StartURLs: []string{demosite.StartURL(base)},
+		Pagination: crawler.Pagination{Next: "a[rel=next]"}, JobLinks: "a.job-title",
+		Limits: crawler.Limits{Parallelism: 4},
+	}}
+	if err := cfg.Validate(); err != nil {
+		srv.Close()
+		return nil, nil, errors.New("demo site config: " + err.Error())
+	}
+	return cfg, func() { srv.Close() }, nil
+}

@@ -1,0 +1,156 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jobcrawl/jobcrawl/internal/demosite"
+)
+
+// jobcrawl runs the command in-process and returns its exit code and output.
+func jobcrawl(tb testing.TB, args ...string) (code int, stdout, stderr string) {
+	tb.Helper()
+	var out, errOut bytes.Buffer
+	err := run(context.Background(), args, &out, &errOut)
+	if err != nil && exitCode(err) != exitOK {
+		fmt.Fprintln(&errOut, "jobcrawl:", err)
+	}
+	return exitCode(err), out.String(), errOut.String()
+}
+
+func writeConfig(tb testing.TB, body string) string {
+	tb.Helper()
+	path := filepath.Join(tb.TempDir(), "config.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+		tb.Fatal(err)
+	}
+	return path
+}
+
+func TestCrawlThenSearch(t *testing.T) {
+	site := demosite.New(demosite.Options{Jobs: 30, PerPage: 7, Seed: 11})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`
+data_dir: ./data
+sites:
+  - name: contoso
+    company: Contoso
+    start_urls: [%q]
+    pagination: {next: "a[rel=next]"}
+    job_links: "a.job-title"
+    limits: {parallelism: 4, delay: 0s}
+`, demosite.StartURL(srv.URL)))
+
+	code, out, errOut := jobcrawl(t, "crawl", "--config", cfg, "--json")
+	if code != exitOK {
+		t.Fatalf("crawl: exit %d\n%s", code, errOut)
+	}
+	var summary struct {
+		Sites []struct {
+			Name     string `json:"name"`
+			Pages    int    `json:"pages"`
+			Postings int    `json:"postings"`
+			Errors   int    `json:"errors"`
+			Complete bool   `json:"complete"`
+		} `json:"sites"`
+	}
+	if err := json.Unmarshal([]byte(out), &summary); err != nil {
+		t.Fatalf("crawl --json: %v\n%s", err, out)
+	}
+	if len(summary.Sites) != 1 || summary.Sites[0].Name != "contoso" || summary.Sites[0].Postings != 30 ||
+		!summary.Sites[0].Complete || summary.Sites[0].Pages != site.Pages() {
+		t.Errorf("summary: %+v", summary)
+	}
+
+	code, out, errOut = jobcrawl(t, "search", "--config", cfg, "--json", "--facet", "job_family", "--filter", "job_family=Sales", "--limit", "100")
+	if code != exitOK {
+		t.Fatalf("search: exit %d\n%s", code, errOut)
+	}
+	var res struct {
+		Total  int                       `json:"total"`
+		Hits   []map[string]any          `json:"hits"`
+		Facets map[string]map[string]int `json:"facets"`
+	}
+	if err := json.Unmarshal([]byte(out), &res); err != nil {
+		t.Fatalf("search --json: %v\n%s", err, out)
+	}
+	want := site.Truth().Facets["job_family"]["Sales"]
+	if res.Total != want || len(res.Hits) != want || res.Facets["job_family"]["Sales"] != want {
+		t.Errorf("search Sales: total %d, hits %d, facet %v; want %d", res.Total, len(res.Hits), res.Facets, want)
+	}
+	for _, h := range res.Hits {
+		if h["job_family"] != "Sales" || h["id"] == "" || h["status"] != "open" {
+			t.Errorf("hit: %v", h)
+		}
+	}
+
+	// free text, in the human format
+	code, out, _ = jobcrawl(t, "search", "--config", cfg, site.Jobs[0].Number)
+	if code != exitOK || !strings.Contains(out, site.Jobs[0].Title) || !strings.Contains(out, "of 1 postings") {
+		t.Errorf("search by job number: exit %d\n%s", code, out)
+	}
+}
+
+func TestExitCodes(t *testing.T) {
+	bad := writeConfig(t, "sites:\n  - name: Bad Name\n    start_urls: [\"http://x.example/\"]\n")
+	cases := []struct {
+		args []string
+		code int
+		say  string
+	}{
+		{[]string{}, exitUsage, "no command"},
+		{[]string{"frobnicate"}, exitUsage, "unknown command"},
+		{[]string{"validate", "--config", bad}, exitUsage, "sites[0].name"},
+		{[]string{"validate", "--config", filepath.Join(t.TempDir(), "none.yaml")}, exitUsage, "not found"},
+		{[]string{"search", "--config", bad}, exitUsage, "sites[0].name"},
+		{[]string{"search", "--filter", "description=x"}, exitUsage, "cannot filter"},
+		{[]string{"search", "--sort", "title:sideways"}, exitUsage, "asc or desc"},
+		{[]string{"search", "--limit", "5000"}, exitUsage, "maximum"},
+		{[]string{"crawl", "--nope"}, exitUsage, "flag provided but not defined"},
+		{[]string{"help"}, exitOK, ""},
+		{[]string{"crawl", "--help"}, exitOK, ""},
+	}
+	for _, c := range cases {
+		t.Run(strings.Join(c.args, " "), func(t *testing.T) {
+			code, _, errOut := jobcrawl(t, c.args...)
+			if code != c.code || !strings.Contains(errOut, c.say) {
+				t.Errorf("exit %d (want %d), stderr %q (want it to say %q)", code, c.code, errOut, c.say)
+			}
+		})
+	}
+}
+
+func TestCrawlFailedSiteExitsOne(t *testing.T) {
+	srv := httptest.NewServer(nil) // every page 404s
+	defer srv.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`
+sites:
+  - name: broken
+    start_urls: [%q]
+    pagination: {next: "a[rel=next]"}
+    job_links: "a.job-title"
+`, srv.URL+"/careers"))
+	code, out, _ := jobcrawl(t, "crawl", "--config", cfg)
+	if code != exitSiteFailed || !strings.Contains(out, "broken") || !strings.Contains(out, "no: pages failed") {
+		t.Errorf("exit %d, want 1; summary:\n%s", code, out)
+	}
+}
+
+func TestCrawlDemo(t *testing.T) {
+	cfg := writeConfig(t, "data_dir: ./data\n")
+	code, out, errOut := jobcrawl(t, "crawl", "--demo", "--config", cfg)
+	if code != exitOK || !strings.Contains(out, "demo") {
+		t.Fatalf("crawl --demo: exit %d\n%s%s", code, out, errOut)
+	}
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "data", "index.bleve")); err != nil {
+		t.Errorf("the index is not in the config's data_dir: %v", err)
+	}
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"sort"
+	"strings"
+
+	"github.com/jobcrawl/jobcrawl/index"
+)
+
+func runSearch(ctx context.Context, e *env, args []string) error {
+	fs := e.newFlagSet("search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--limit N] [--offset N] [--json]",
+		"Searches the index. Every word of QUERY must match the title, company, job family,\n"+
+			"team, department, locations, description or qualifications (or be a job number).\n"+
+			"Filters on one field are OR-ed, filters on different fields AND-ed. Open postings\n"+
+			"only, unless a status filter says otherwise (--filter status=closed) or --all.\n\n"+
+			"Filterable and facet fields: "+strings.Join(index.FacetFields, ", ")+"\n"+
+			"Sortable fields: "+strings.Join(index.SortFields, ", "))
+	var filters, facets stringList
+	fs.Var(&filters, "filter", "keep postings whose `field=value` (repeatable)")
+	fs.Var(&facets, "facet", "count the values of `field` among the matches (repeatable)")
+	sortSpec := fs.String("sort", "", "order by `field:asc|desc` (default: relevance, then newest)")
+	limit := fs.Int("limit", 20, "hits to return (at most 1000)")
+	offset := fs.Int("offset", 0, "hits to skip")
+	all := fs.Bool("all", false, "include closed postings")
+	asJSON := fs.Bool("json", false, `print {"total","hits","facets"} as JSON`)
+	pos, err := e.parse(fs, args)
+	if err != nil {
+		return err
+	}
+	q := index.Query{Text: strings.Join(pos, " "), Facets: facets, Limit: *limit, Offset: *offset}
+	if *limit == 0 {
+		return usagef("--limit: must be at least 1")
+	}
+	if q.Filters, err = index.ParseFilters(filters); err != nil {
+		return usageError{err}
+	}
+	if *sortSpec != "" {
+		s, err := index.ParseSort(*sortSpec)
+		if err != nil {
+			return usageError{err}
+		}
+		q.Sort = []index.Sort{s}
+	}
+	if !*all && !q.HasFilter("status") {
+		q.Filters = append(q.Filters, index.Filter{Field: "status", Values: []string{index.StatusOpen}})
+	}
+	if err := q.Validate(); err != nil {
+		return usageError{err}
+	}
+	cfg, err := loadConfigOrDefault(e.configPath)
+	if err != nil {
+		return err
+	}
+	ix, err := openIndex(cfg)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	res, err := ix.Search(ctx, q)
+	if err != nil {
+		if errors.Is(err, index.ErrBadQuery) {
+			return usageError{err}
+		}
+		return err
+	}
+	if *asJSON {
+		enc := json.NewEncoder(e.stdout)
+		enc.SetIndent("", "  ")
+		return enc.Encode(res)
+	}
+	printResults(e.stdout, q, res)
+	return nil
+}
+
+func printResults(w io.Writer, q index.Query, res index.Result) {
+	what := "postings"
+	if q.Text != "" {
+		what = fmt.Sprintf("postings match %q", q.Text)
+	}
+	if res.Total == 0 {
+		fmt.Fprintf(w, "No %s.\n", strings.Replace(what, "postings match", "posting matches", 1))
+	} else {
+		fmt.Fprintf(w, "%d–%d of %d %s\n", q.Offset+min(1, len(res.Hits)), q.Offset+len(res.Hits), res.Total, what)
+	}
+	for _, h := range res.Hits {
+		fmt.Fprintf(w, "\n  %s  (#%s)\n", h.Title, h.JobNumber)
+		meta := []string{h.Company}
+		if len(h.Locations) > 0 {
+			meta = append(meta, strings.Join(h.Locations, "; "))
+		}
+		if h.DatePosted != "" {
+			meta = append(meta, "posted "+h.DatePosted)
+		}
+		if h.Status == index.StatusClosed {
+			meta = append(meta, "CLOSED")
+		}
+		fmt.Fprintf(w, "  %s\n  %s\n", strings.Join(nonEmpty(meta), " · "), h.URL)
+	}
+	for _, f := range q.Facets {
+		counts := res.Facets[f]
+		keys := make([]string, 0, len(counts))
+		for k := range counts {
+			keys = append(keys, k)
+		}
+		sort.Slice(keys, func(i, j int) bool {
+			if counts[keys[i]] != counts[keys[j]] {
+				return counts[keys[i]] > counts[keys[j]]
+			}
+			return keys[i] < keys[j]
+		})
+		fmt.Fprintf(w, "\n%s:\n", f)
+		for _, k := range keys {
+			fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
+		}
+	}
+}
+
+func nonEmpty(s []string) []string {
+	var out []string
+	for _, v := range s {
+		if v != "" {
+			out = append(out, v)
+		}
+	}
+	return out
+}

@@ -1,0 +1,218 @@
+package crawler
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/andybalholm/cascadia"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/jobcrawl/jobcrawl/extract"
+)
+
+// Site is one careers site, as config.yaml's sites[] describes it.
+type Site struct {
+	Name      string   `yaml:"name" json:"name"`
+	Company   string   `yaml:"company" json:"company,omitempty"`
+	Schedule  string   `yaml:"schedule" json:"schedule,omitempty"`
+	Timezone  string   `yaml:"timezone" json:"timezone,omitempty"`
+	StartURLs []string `yaml:"start_urls" json:"start_urls"`
+	// AllowedDomains are hosts besides the start URLs' that links may lead to.
+	AllowedDomains []string   `yaml:"allowed_domains" json:"allowed_domains,omitempty"`
+	Pagination     Pagination `yaml:"pagination" json:"pagination"`
+	JobLinks       string     `yaml:"job_links" json:"job_links"`
+	// StripParams are query parameters to drop from posting URLs, besides
+	// the tracking parameters always dropped (utm_*, gclid, src…).
+	StripParams []string      `yaml:"strip_params" json:"strip_params,omitempty"`
+	Limits      Limits        `yaml:"limits" json:"limits"`
+	Fields      extract.Rules `yaml:"fields" json:"fields,omitempty"`
+	UserAgent   string        `yaml:"user_agent" json:"user_agent,omitempty"`
+
+	jobLinks, next cascadia.Sel
+}
+
+// Pagination says how to walk a site's result pages: follow the link the
+// Next selector matches, or count the PageParam query parameter up from the
+// start URL until a page brings no new posting.
+type Pagination struct {
+	Next      string `yaml:"next" json:"next,omitempty"`
+	PageParam string `yaml:"page_param" json:"page_param,omitempty"`
+}
+
+// Limits bound one run of a site and set its politeness.
+type Limits struct {
+	Parallelism int      `yaml:"parallelism" json:"parallelism"` // requests in flight per host
+	Delay       Duration `yaml:"delay" json:"delay"`             // pause after each request, per slot
+	Timeout     Duration `yaml:"timeout" json:"timeout"`         // one request, headers and body
+	MaxPages    int      `yaml:"max_pages" json:"max_pages"`     // result and detail pages per run; 0: no limit
+	MaxRetries  int      `yaml:"max_retries" json:"max_retries"` // per request, after the first attempt
+	MaxBodySize ByteSize `yaml:"max_body_size" json:"max_body_size"`
+	RunTimeout  Duration `yaml:"run_timeout" json:"run_timeout"` // the whole run; 0: no limit
+}
+
+// DefaultLimits are used for every limit a site leaves unset.
+var DefaultLimits = Limits{
+	Parallelism: 4,
+	Delay:       Duration(200 * time.Millisecond),
+	Timeout:     Duration(30 * time.Second),
+	MaxPages:    0,
+	MaxRetries:  3,
+	MaxBodySize: 10 << 20,
+}
+
+var siteName = regexp.MustCompile(`^[a-z0-9-]+$`)
+
+// Validate checks the site and prepares its selectors and rules. Errors
+// name the key at fault ("pagination: set next or page_param"); the caller
+// prefixes the site's place in the file.
+func (s *Site) Validate() error {
+	switch {
+	case s.Name == "":
+		return errors.New("name: missing")
+	case !siteName.MatchString(s.Name):
+		return fmt.Errorf("name: %q must be lowercase letters, digits and '-'", s.Name)
+	case len(s.StartURLs) == 0:
+		return errors.New("start_urls: at least one URL needed")
+	}
+	for i, u := range s.StartURLs {
+		p, err := url.Parse(u)
+		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
+			return fmt.Errorf("start_urls[%d]: %q is not an http(s) URL", i, u)
+		}
+	}
+	switch {
+	case s.Pagination.Next == "" && s.Pagination.PageParam == "":
+		return errors.New("pagination: set next or page_param")
+	case s.Pagination.Next != "" && s.Pagination.PageParam != "":
+		return errors.New("pagination: set next or page_param, not both")
+	case s.JobLinks == "":
+		return errors.New("job_links: missing (a CSS selector of the links to postings)")
+	}
+	var err error
+	if s.jobLinks, err = cascadia.Parse(s.JobLinks); err != nil {
+		return fmt.Errorf("job_links: %q is not a CSS selector: %v", s.JobLinks, err)
+	}
+	s.next = nil
+	if s.Pagination.Next != "" {
+		if s.next, err = cascadia.Parse(s.Pagination.Next); err != nil {
+			return fmt.Errorf("pagination.next: %q is not a CSS selector: %v", s.Pagination.Next, err)
+		}
+	}
+	if err := s.Fields.Compile(); err != nil {
+		return fmt.Errorf("fields.%w", err)
+	}
+	if s.Timezone != "" {
+		if _, err := time.LoadLocation(s.Timezone); err != nil {
+			return fmt.Errorf("timezone: %q: %v", s.Timezone, err)
+		}
+	}
+	l := &s.Limits
+	switch {
+	case l.Parallelism < 0:
+		return fmt.Errorf("limits.parallelism: %d is negative", l.Parallelism)
+	case l.Delay < 0:
+		return fmt.Errorf("limits.delay: %s is negative", l.Delay)
+	case l.Timeout < 0:
+		return fmt.Errorf("limits.timeout: %s is negative", l.Timeout)
+	case l.MaxPages < 0:
+		return fmt.Errorf("limits.max_pages: %d is negative", l.MaxPages)
+	case l.MaxRetries < 0:
+		return fmt.Errorf("limits.max_retries: %d is negative", l.MaxRetries)
+	case l.MaxBodySize < 0:
+		return fmt.Errorf("limits.max_body_size: %d is negative", l.MaxBodySize)
+	}
+	if l.Parallelism == 0 {
+		l.Parallelism = DefaultLimits.Parallelism
+	}
+	if l.Timeout == 0 {
+		l.Timeout = DefaultLimits.Timeout
+	}
+	if l.MaxBodySize == 0 {
+		l.MaxBodySize = DefaultLimits.MaxBodySize
+	}
+	return nil
+}
+
+// hosts are the hosts the run may fetch from.
+func (s *Site) hosts() []string {
+	seen := map[string]bool{}
+	var out []string
+	add := func(h string) {
+		h = strings.ToLower(h)
+		if h != "" && !seen[h] {
+			seen[h] = true
+			out = append(out, h)
+		}
+	}
+	for _, u := range s.StartURLs {
+		if p, err := url.Parse(u); err == nil {
+			add(p.Hostname())
+		}
+	}
+	for _, d := range s.AllowedDomains {
+		add(d)
+	}
+	return out
+}
+
+// Duration is a time.Duration written as "200ms", "30s", "1h" in config.
+type Duration time.Duration
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (d *Duration) UnmarshalText(b []byte) error {
+	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	if err != nil {
+		return fmt.Errorf("%q is not a duration (like 200ms, 30s, 1h)", b)
+	}
+	*d = Duration(v)
+	return nil
+}
+
+// UnmarshalYAML reads a duration and names the line of a bad one.
+func (d *Duration) UnmarshalYAML(n *yaml.Node) error {
+	if err := d.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (d Duration) MarshalText() ([]byte, error) { return []byte(time.Duration(d).String()), nil }
+
+func (d Duration) String() string { return time.Duration(d).String() }
+
+// ByteSize is a size in bytes written as 1048576, "512KB" or "10MB" in config.
+type ByteSize int64
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (b *ByteSize) UnmarshalText(t []byte) error {
+	s := strings.ToUpper(strings.TrimSpace(string(t)))
+	mult := int64(1)
+	for _, u := range []struct {
+		suffix string
+		mult   int64
+	}{{"KB", 1 << 10}, {"MB", 1 << 20}, {"GB", 1 << 30}, {"B", 1}} {
+		if strings.HasSuffix(s, u.suffix) {
+			s, mult = strings.TrimSpace(strings.TrimSuffix(s, u.suffix)), u.mult
+			break
+		}
+	}
+	var n int64
+	if _, err := fmt.Sscan(s, &n); err != nil || n < 0 {
+		return fmt.Errorf("%q is not a size (like 10MB, 512KB or a number of bytes)", t)
+	}
+	*b = ByteSize(n * mult)
+	return nil
+}
+
+// UnmarshalYAML reads a size and names the line of a bad one.
+func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
+	if err := b.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}

@@ -1,0 +1,169 @@
+package extract
+
+import (
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// extraction is the state of reading one posting: what is filled so far and
+// where each field came from. Sources are consulted strongest first and
+// each fills only what is still empty.
+type extraction struct {
+	p      Posting
+	opts   Options
+	base   *url.URL
+	reqIDs []string // requisition ids: alternates, or the job number when nothing better is found
+	badID  string   // the first candidate job number that did not look like one
+}
+
+func newExtraction(opts Options) *extraction {
+	x := &extraction{opts: opts, p: Posting{Sources: map[string]Source{}}}
+	if u, err := url.Parse(opts.URL); err == nil && u.Scheme != "" {
+		x.base = u
+	}
+	return x
+}
+
+func (x *extraction) has(field string) bool { _, ok := x.p.Sources[field]; return ok }
+
+func (x *extraction) mark(field string, src Source) {
+	if _, ok := x.p.Sources[field]; !ok {
+		x.p.Sources[field] = src
+	}
+}
+
+// setText fills *dst with v from src unless the field is already filled.
+func (x *extraction) setText(field string, dst *string, v string, src Source) {
+	if v == "" || x.has(field) {
+		return
+	}
+	*dst = v
+	x.mark(field, src)
+}
+
+// setIDs takes the first id that looks like a job number as the job number
+// and keeps the others as alternates.
+func (x *extraction) setIDs(ids []string, src Source) {
+	for _, id := range ids {
+		switch {
+		case !ValidJobNumber(id):
+			if x.badID == "" {
+				x.badID = id
+			}
+		case !x.has("job_number"):
+			x.p.JobNumber = id
+			x.mark("job_number", src)
+		case id != x.p.JobNumber && !slices.Contains(x.p.AltIDs, id):
+			x.p.AltIDs = append(x.p.AltIDs, id)
+		}
+	}
+}
+
+func (x *extraction) setSalary(s Salary, src Source) {
+	if x.has("salary") || s.Max <= 0 {
+		return
+	}
+	x.p.SalaryMin, x.p.SalaryMax, x.p.SalaryCurrency, x.p.SalaryPeriod = s.Min, s.Max, s.Currency, s.Period
+	x.mark("salary", src)
+}
+
+func (x *extraction) setLocations(values []string, src Source) {
+	if x.has("locations") {
+		return
+	}
+	var places []Place
+	for _, v := range values {
+		for _, part := range splitLocations(v) {
+			if pl := ParseLocation(part); !pl.empty() {
+				places = append(places, pl)
+			}
+		}
+	}
+	if len(places) > 0 {
+		x.p.setPlaces(places)
+		x.mark("locations", src)
+	}
+}
+
+// splitLocations splits one text holding several locations ("Houston, TX;
+// Austin, TX", "Redmond, WA +2 more") into its parts.
+func splitLocations(s string) []string {
+	s = moreLocations.ReplaceAllString(s, "")
+	var out []string
+	for _, part := range locationSeparators.Split(s, -1) {
+		if part = strings.TrimSpace(part); part != "" {
+			out = append(out, part)
+		}
+	}
+	return out
+}
+
+// resolve makes u absolute against the page's URL; "" when it is not a web address.
+func (x *extraction) resolve(u string) string {
+	u = strings.TrimSpace(u)
+	if u == "" {
+		return ""
+	}
+	ref, err := url.Parse(u)
+	if err != nil {
+		return ""
+	}
+	if x.base != nil {
+		ref = x.base.ResolveReference(ref)
+	}
+	if ref.Scheme != "http" && ref.Scheme != "https" {
+		return ""
+	}
+	return ref.String()
+}
+
+// finish applies the last fallbacks and validates the posting.
+func (x *extraction) finish() (Posting, error) {
+	p := &x.p
+	if !x.has("job_number") && len(x.reqIDs) > 0 {
+		x.setIDs(x.reqIDs, x.p.Sources["alt_ids"])
+	}
+	for _, id := range x.reqIDs {
+		if id != p.JobNumber && ValidJobNumber(id) && !slices.Contains(p.AltIDs, id) {
+			p.AltIDs = append(p.AltIDs, id)
+		}
+	}
+	if p.Team == "" && p.Department != "" {
+		p.Team = p.Department
+		x.mark("team", p.Sources["department"])
+	}
+	if p.Company == "" && x.opts.Company != "" {
+		p.Company = x.opts.Company
+		x.mark("company", SourceOverride)
+	}
+	if p.URL == "" && x.base != nil {
+		p.URL = x.base.String()
+	}
+	if p.WorkplaceType == "" && p.Remote {
+		p.WorkplaceType = "remote"
+	}
+	if p.WorkplaceType == "remote" {
+		p.Remote = true
+	}
+	return x.p, x.validate()
+}
+
+func (x *extraction) validate() error {
+	p := &x.p
+	reject := func(reason error, detail string) error {
+		return &RejectError{URL: x.opts.URL, Reason: reason, Detail: detail, Partial: *p}
+	}
+	switch {
+	case p.JobNumber == "" && x.badID != "":
+		return reject(ErrBadJobNumber, strconv.Quote(x.badID))
+	case p.JobNumber == "":
+		return reject(ErrNoJobNumber, "")
+	case !ValidJobNumber(p.JobNumber):
+		return reject(ErrBadJobNumber, strconv.Quote(p.JobNumber))
+	case p.Title == "":
+		return reject(ErrNoTitle, "")
+	}
+	return nil
+}

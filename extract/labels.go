@@ -1,0 +1,243 @@
+package extract
+
+import (
+	"regexp"
+	"sort"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+)
+
+// labelFields maps the labels classic careers pages print before a value
+// ("Job #", "Locations", "Job families"…) to the field the value fills.
+// "alt_ids" marks requisition numbers: kept as alternates, and used as the
+// job number only when the page shows nothing better.
+var labelFields = map[string][]string{
+	"job_number": {"job #", "job#", "job no", "job no.", "job number", "job id", "jobid", "job code", "job ref",
+		"job reference", "job reference number", "reference", "reference number", "reference no", "ref", "ref.",
+		"ref #", "ref no", "posting id", "posting number", "vacancy id", "vacancy number", "vacancy no",
+		"position id", "position number", "opening id", "job posting id", "job opening id", "auto req id"},
+	"alt_ids": {"requisition id", "requisition #", "requisition number", "requisition no", "req id", "req #",
+		"req. id", "req no", "job requisition id", "job requisition", "requisition", "job req id"},
+	"title": {"job title", "position title", "role title"},
+	"locations": {"location", "locations", "job location", "job locations", "work location", "work locations",
+		"office", "offices", "office location", "office locations", "primary location", "city", "based in",
+		"where", "job site location"},
+	"job_family": {"job family", "job families", "job category", "job categories", "category", "categories",
+		"job function", "function", "discipline", "profession", "career area", "area of interest", "job field",
+		"occupational category", "field of work", "career track"},
+	"team":       {"team", "teams", "job team"},
+	"department": {"department", "departments", "division", "business unit", "organization", "organisation"},
+	"employment_type": {"employment type", "job type", "type of employment", "schedule", "work type",
+		"contract type", "position type", "employment", "hours", "time type", "job schedule", "working hours",
+		"type of contract", "employment status"},
+	"workplace_type": {"work site", "workplace", "workplace type", "work mode", "work model", "location type",
+		"work arrangement", "remote type", "work location type", "remote", "work style", "on-site/remote"},
+	"date_posted": {"posted", "date posted", "posting date", "posted on", "published", "publish date",
+		"published on", "posted date", "date published", "date", "opened", "job posted", "start posting date"},
+	"valid_through": {"closing date", "apply by", "application deadline", "deadline", "expires", "expiry date",
+		"expiration date", "valid through", "closes", "close date", "closing", "end date", "apply before"},
+	"salary": {"salary", "salary range", "pay", "pay range", "compensation", "base pay", "base salary",
+		"pay rate", "wage", "wages", "remuneration", "salary/rate", "base pay range", "hourly rate"},
+	"company": {"company", "employer", "hiring company", "company name"},
+}
+
+var (
+	labelField   = map[string]string{}   // normalised label → field
+	labelsByWord = map[string][]string{} // first word → labels starting with it, longest first
+)
+
+func init() {
+	for field, labels := range labelFields {
+		for _, l := range labels {
+			labelField[l] = field
+			w := firstWord(l)
+			labelsByWord[w] = append(labelsByWord[w], l)
+		}
+	}
+	for _, ls := range labelsByWord {
+		sort.Slice(ls, func(i, j int) bool { return len(ls[i]) > len(ls[j]) })
+	}
+}
+
+func firstWord(s string) string {
+	if i := strings.IndexFunc(s, func(r rune) bool { return r == ' ' }); i > 0 {
+		return s[:i]
+	}
+	return s
+}
+
+// normLabel lowercases a would-be label and drops a trailing colon.
+func normLabel(s string) string {
+	s = strings.ToLower(cleanString(s))
+	s = strings.TrimRight(s, ":：*")
+	return strings.TrimSpace(s)
+}
+
+// segment is one line of the page's visible text, with the block it sits
+// in and the text of the inline element it starts with (a <strong>Label:</strong>).
+type segment struct {
+	text string
+	lead string
+	node *html.Node
+}
+
+// labelValue is what a label on the page says.
+type labelValue struct {
+	label  string
+	values []string
+}
+
+// findLabels reads the label/value pairs of the page's segments: a label on
+// its own line followed by its value(s) ("<dt>Job #</dt><dd>322695</dd>"), a
+// label and value on one line ("Location: Kirkland WA"), and several pairs
+// on one line ("Job # 322695 Locations United States, Houston (TX) Teams Sales").
+func findLabels(segs []segment) map[string]labelValue {
+	out := map[string]labelValue{}
+	put := func(field, label string, values []string) {
+		if _, ok := out[field]; ok || len(values) == 0 {
+			return
+		}
+		out[field] = labelValue{label, values}
+	}
+	for i := 0; i < len(segs); i++ {
+		s := segs[i]
+		if len(s.text) > 400 {
+			continue
+		}
+		norm := normLabel(s.text)
+		if field, ok := labelField[norm]; ok {
+			// a label alone: the values follow, in the block after it
+			vals := valuesAfter(segs, i)
+			put(field, norm, vals)
+			i += len(vals)
+			continue
+		}
+		if s.lead != "" {
+			if field, ok := labelField[normLabel(s.lead)]; ok && strings.HasPrefix(s.text, s.lead) {
+				if v := strings.TrimLeft(strings.TrimSpace(s.text[len(s.lead):]), ":：- "); v != "" {
+					put(field, normLabel(s.lead), []string{v})
+					continue
+				}
+			}
+		}
+		for _, pair := range splitLabelled(s.text) {
+			put(labelField[pair.label], pair.label, pair.values)
+		}
+	}
+	return out
+}
+
+// valuesAfter returns the segments after segs[i] that belong to its value:
+// the first, and those sharing the first one's container, up to the next
+// label or heading.
+func valuesAfter(segs []segment, i int) []string {
+	if i+1 >= len(segs) {
+		return nil
+	}
+	first := segs[i+1]
+	if _, isLabel := labelField[normLabel(first.text)]; isLabel || heading(first.node.DataAtom) {
+		return nil
+	}
+	vals := []string{first.text}
+	box := valueBox(first.node, segs[i].node)
+	for _, s := range segs[i+2:] {
+		if _, isLabel := labelField[normLabel(s.text)]; isLabel || box == nil || !contains(box, s.node) {
+			break
+		}
+		vals = append(vals, s.text)
+	}
+	return vals
+}
+
+// valueBox is the outermost ancestor of v that does not hold the label node.
+func valueBox(v, label *html.Node) *html.Node {
+	box := v
+	for p := v.Parent; p != nil; p = p.Parent {
+		if contains(p, label) {
+			break
+		}
+		box = p
+	}
+	if box == v && v.Parent != nil && contains(v.Parent, label) {
+		return nil // value and label are siblings: only the first value belongs
+	}
+	return box
+}
+
+func contains(ancestor, n *html.Node) bool {
+	for d := 0; n != nil && d < maxDepth; d++ {
+		if n == ancestor {
+			return true
+		}
+		n = n.Parent
+	}
+	return false
+}
+
+var labelSeparator = regexp.MustCompile(`^\s*[:：\-–]?\s*`)
+
+// splitLabelled reads "Label: value" and "Label1 value1 Label2 value2" lines.
+// A line qualifies when it starts with a label that a colon follows, or that
+// ends in '#', or when it holds two labels or more.
+func splitLabelled(line string) []labelValue {
+	lower := strings.ToLower(line)
+	first, n := labelAt(lower, 0)
+	if first == "" {
+		return nil
+	}
+	rest := lower[n:]
+	colon := strings.HasPrefix(strings.TrimLeft(rest, " "), ":") || strings.HasPrefix(strings.TrimLeft(rest, " "), "：")
+	// find every further label at a word boundary
+	type at struct {
+		label      string
+		start, end int
+	}
+	found := []at{{first, 0, n}}
+	for i := n; i < len(lower); i++ {
+		if i > 0 && !isBoundary(rune(lower[i-1])) {
+			continue
+		}
+		if l, m := labelAt(lower, i); l != "" {
+			found = append(found, at{l, i, i + m})
+			i += m - 1
+		}
+	}
+	// without a colon or a '#', only a line of several labels is a label line
+	if !colon && !strings.HasSuffix(first, "#") && len(found) < 3 {
+		return nil
+	}
+	var out []labelValue
+	for k, f := range found {
+		end := len(line)
+		if k+1 < len(found) {
+			end = found[k+1].start
+		}
+		v := labelSeparator.ReplaceAllString(line[f.end:end], "")
+		if v = strings.TrimSpace(v); v != "" {
+			out = append(out, labelValue{f.label, []string{v}})
+		}
+	}
+	return out
+}
+
+// labelAt returns the longest label starting at lower[i:] and ending at a
+// word boundary, and its length.
+func labelAt(lower string, i int) (string, int) {
+	j := i
+	for j < len(lower) && lower[j] != ' ' && lower[j] != ':' {
+		j++
+	}
+	for _, l := range labelsByWord[strings.TrimRight(lower[i:j], ":")] {
+		if strings.HasPrefix(lower[i:], l) {
+			end := i + len(l)
+			if end == len(lower) || isBoundary(rune(lower[end])) || strings.HasSuffix(l, "#") {
+				return l, len(l)
+			}
+		}
+	}
+	return "", 0
+}
+
+func isBoundary(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }

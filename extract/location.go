@@ -1,0 +1,218 @@
+package extract
+
+import (
+	"regexp"
+	"slices"
+	"strings"
+)
+
+// Place is one normalised location: "City, Region, Country", or for remote
+// work "Remote, Country".
+type Place struct {
+	City, Region, Country string
+	Remote                bool
+}
+
+// String formats p the way records store locations.
+func (p Place) String() string {
+	if p.Remote {
+		if p.Country != "" {
+			return "Remote, " + p.Country
+		}
+		if p.Region != "" {
+			return "Remote, " + p.Region
+		}
+		return "Remote"
+	}
+	parts := make([]string, 0, 3)
+	for _, s := range []string{p.City, p.Region, p.Country} {
+		if s != "" {
+			parts = append(parts, s)
+		}
+	}
+	return strings.Join(parts, ", ")
+}
+
+func (p Place) empty() bool { return p.City == "" && p.Region == "" && p.Country == "" && !p.Remote }
+
+var (
+	remoteWord   = regexp.MustCompile(`(?i)\b(remote|anywhere|work from home|wfh|telecommute|telework|virtual|home[- ]based)\b`)
+	parenthetic  = regexp.MustCompile(`^(.*?)\s*\(([^()]*)\)\s*$`)
+	noiseParts   = map[string]bool{"multiple locations": true, "various locations": true, "locations": true, "": true, "n/a": true, "tbd": true}
+	trailingCode = regexp.MustCompile(`^(.+?)\s+([A-Z]{2})$`)
+)
+
+// ParseLocation reads a location as sites write it: "Houston, TX",
+// "United States, Houston (TX)", "Houston, TX, United States", "Remote - US",
+// "AMER - Canada - Quebec - Montreal".
+func ParseLocation(s string) Place {
+	s = cleanString(s)
+	var p Place
+	if remoteWord.MatchString(s) {
+		p.Remote = true
+		s = remoteWord.ReplaceAllString(s, " ")
+		s = strings.Trim(cleanString(strings.NewReplacer("()", " ", "[]", " ").Replace(s)), " ,-–—|/:;()")
+	}
+	sep := ","
+	if !strings.Contains(s, ",") {
+		switch {
+		case strings.Contains(s, " - "):
+			sep = " - "
+		case strings.Contains(s, " | "):
+			sep = " | "
+		case strings.Contains(s, " / "):
+			sep = " / "
+		case strings.Contains(s, "; "):
+			sep = ";"
+		}
+	}
+	var parts []string
+	for _, part := range strings.Split(s, sep) {
+		part = strings.Trim(strings.TrimSpace(part), "-–—|/:;")
+		part = strings.TrimSpace(part)
+		if m := parenthetic.FindStringSubmatch(part); m != nil && m[1] != "" {
+			// "Houston (TX)": the parenthesis names the region, or the country
+			if c := countryName(m[2]); c != "" && regionCountry(m[2]) == "" {
+				parts = append(parts, m[1], m[2])
+			} else {
+				parts = append(parts, m[1], "("+m[2]+")")
+			}
+			continue
+		}
+		if !noiseParts[strings.ToLower(part)] {
+			parts = append(parts, part)
+		}
+	}
+	if len(parts) == 1 {
+		// "Kirkland WA": a trailing state code
+		if m := trailingCode.FindStringSubmatch(parts[0]); m != nil && regionCountry(m[2]) != "" {
+			parts = []string{m[1], m[2]}
+		}
+	}
+	if len(parts) == 0 {
+		return p
+	}
+	ci := -1 // which part is the country
+	for _, i := range []int{len(parts) - 1, 0} {
+		if c := countryName(parts[i]); c != "" && !(len(parts) == 2 && i == 1 && regionCountry(parts[1]) != "") {
+			ci, p.Country = i, c
+			if ukNations[strings.ToLower(parts[i])] {
+				p.Region = parts[i]
+			}
+			break
+		}
+	}
+	if ci < 0 {
+		for i := 1; i < len(parts)-1 && ci < 0; i++ {
+			if c := countryName(parts[i]); c != "" && len(parts[i]) > 3 {
+				ci, p.Country = i, c
+			}
+		}
+	}
+	var rest []string
+	switch {
+	case ci < 0:
+		rest = parts
+	case ci == len(parts)-1:
+		rest = parts[:ci]
+	default:
+		// country first: "United States, Houston (TX)", "Canada - Quebec - Montreal - street"
+		after := parts[ci+1:]
+		switch {
+		case len(after) >= 2 && strings.HasPrefix(after[1], "("):
+			rest = after[:2]
+		case len(after) >= 2:
+			rest = []string{after[1], after[0]}
+		default:
+			rest = after
+		}
+	}
+	for i, r := range rest {
+		rest[i] = strings.Trim(r, "()")
+	}
+	rest = slices.DeleteFunc(rest, func(s string) bool { return s == "" })
+	if p.Remote {
+		// what is left of a remote location names where applicants may be
+		if p.Country == "" && len(rest) > 0 {
+			if c := regionCountry(rest[len(rest)-1]); c != "" {
+				p.Region, p.Country = rest[len(rest)-1], c
+			} else {
+				p.Region = strings.Join(rest, ", ")
+			}
+		}
+		return p
+	}
+	switch len(rest) {
+	case 0:
+	case 1:
+		if p.Country == "" {
+			if c := regionCountry(rest[0]); c != "" && len(rest[0]) == 2 {
+				p.Region, p.Country = rest[0], c
+				break
+			}
+		}
+		p.City = rest[0]
+	default:
+		p.City = rest[0]
+		if p.Region == "" {
+			p.Region = rest[1]
+		}
+		if p.Country == "" {
+			if len(rest) >= 3 {
+				p.Country = rest[len(rest)-1]
+			}
+			if c := regionCountry(p.Region); c != "" {
+				p.Country = c
+			}
+		}
+	}
+	return p
+}
+
+// placeFromAddress builds a Place from a schema.org PostalAddress's parts.
+func placeFromAddress(city, region, country string) Place {
+	p := Place{City: cleanString(city), Region: cleanString(region)}
+	if country = cleanString(country); country != "" {
+		if c := countryName(country); c != "" {
+			p.Country = c
+		} else {
+			p.Country = country
+		}
+	}
+	if p.Country == "" && p.Region != "" {
+		p.Country = regionCountry(p.Region)
+	}
+	if remoteWord.MatchString(p.City) {
+		p.Remote, p.City = true, ""
+	}
+	return p
+}
+
+// setPlaces fills the posting's location fields from places, keeping the
+// first occurrence of each.
+func (p *Posting) setPlaces(places []Place) {
+	p.Locations, p.Cities, p.Regions, p.Countries = nil, nil, nil, nil
+	add := func(list *[]string, s string) {
+		if s != "" && !slices.Contains(*list, s) {
+			*list = append(*list, s)
+		}
+	}
+	allRemote := len(places) > 0
+	for _, pl := range places {
+		if pl.empty() {
+			continue
+		}
+		add(&p.Locations, pl.String())
+		add(&p.Cities, pl.City)
+		add(&p.Regions, pl.Region)
+		add(&p.Countries, pl.Country)
+		if pl.Remote {
+			p.Remote = true
+		} else {
+			allRemote = false
+		}
+	}
+	if allRemote && p.WorkplaceType == "" {
+		p.WorkplaceType = "remote"
+	}
+}

@@ -1,0 +1,304 @@
+package extract
+
+import (
+	"math"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+var dateLayouts = []string{
+	time.RFC3339Nano, "2006-01-02T15:04:05.999999999", "2006-01-02T15:04:05Z0700", "2006-01-02T15:04Z07:00",
+	"2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02", "2006/01/02", "2006.01.02", "20060102",
+	"Jan 2, 2006", "January 2, 2006", "Jan 2 2006", "January 2 2006", "2 Jan 2006", "2 January 2006",
+	"02 Jan 2006", "2-Jan-2006", "02-Jan-2006", "Jan. 2, 2006", "Mon, 02 Jan 2006 15:04:05 MST", time.RFC1123Z,
+	"Monday, January 2, 2006", "Mon, Jan 2, 2006", "01/02/2006", "1/2/2006", "01-02-2006",
+}
+
+var (
+	relativeDate = regexp.MustCompile(`(?i)\b(\d+|an?|one)\+?\s*(minute|min|hour|hr|day|week|wk|month|mo|year|yr)s?\s+ago\b`)
+	todayWords   = regexp.MustCompile(`(?i)\b(today|just now|just posted|moments? ago|few (seconds|minutes|hours) ago|new)\b`)
+	yesterday    = regexp.MustCompile(`(?i)\byesterday\b`)
+	datePrefix   = regexp.MustCompile(`(?i)^(posted|published|date posted|posted on|updated|on|closing|closes|apply by|expires)\s*:?\s*`)
+	ordinal      = regexp.MustCompile(`\b(\d{1,2})(st|nd|rd|th)\b`)
+)
+
+// ParseDate reads a date as careers pages write it and returns it as
+// YYYY-MM-DD, or "" when s holds no date. Relative dates ("3 days ago",
+// "Posted today") count back from now. A date-time keeps its own calendar
+// day (the offset it is written in is not converted).
+func ParseDate(s string, now time.Time) string {
+	s = cleanString(s)
+	if s == "" {
+		return ""
+	}
+	s = datePrefix.ReplaceAllString(s, "")
+	s = ordinal.ReplaceAllString(s, "$1")
+	for _, layout := range dateLayouts {
+		if t, err := time.Parse(layout, s); err == nil {
+			return plausible(t)
+		}
+	}
+	if m := relativeDate.FindStringSubmatch(s); m != nil {
+		n := 1
+		if v, err := strconv.Atoi(m[1]); err == nil {
+			n = v
+		}
+		t := now
+		switch strings.ToLower(m[2]) {
+		case "minute", "min":
+			t = now.Add(-time.Duration(n) * time.Minute)
+		case "hour", "hr":
+			t = now.Add(-time.Duration(n) * time.Hour)
+		case "day":
+			t = now.AddDate(0, 0, -n)
+		case "week", "wk":
+			t = now.AddDate(0, 0, -7*n)
+		case "month", "mo":
+			t = now.AddDate(0, -n, 0)
+		case "year", "yr":
+			t = now.AddDate(-n, 0, 0)
+		}
+		return t.Format(time.DateOnly)
+	}
+	if yesterday.MatchString(s) {
+		return now.AddDate(0, 0, -1).Format(time.DateOnly)
+	}
+	if todayWords.MatchString(s) {
+		return now.Format(time.DateOnly)
+	}
+	// a date inside a longer text: "Posted on 2024-08-11 by HR"
+	if m := isoDateIn.FindString(s); m != "" {
+		if t, err := time.Parse(time.DateOnly, m); err == nil {
+			return plausible(t)
+		}
+	}
+	return ""
+}
+
+var isoDateIn = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+
+// plausible drops dates no posting has (year 1, year 9999).
+func plausible(t time.Time) string {
+	if t.Year() < 1990 || t.Year() > 2200 {
+		return ""
+	}
+	return t.Format(time.DateOnly)
+}
+
+// NormalizeEmploymentType maps the ways sites name an employment type to
+// full_time, part_time, contract, temporary, internship or other.
+func NormalizeEmploymentType(s string) string {
+	l := strings.ToLower(cleanString(s))
+	l = strings.NewReplacer("_", " ", "-", " ").Replace(l)
+	switch {
+	case l == "":
+		return ""
+	case strings.Contains(l, "intern") || strings.Contains(l, "trainee") || strings.Contains(l, "apprentice") ||
+		strings.Contains(l, "werkstudent") || strings.Contains(l, "stage"):
+		return "internship"
+	case strings.Contains(l, "part time") || strings.Contains(l, "parttime") || strings.Contains(l, "teilzeit"):
+		return "part_time"
+	case strings.Contains(l, "temp") || strings.Contains(l, "seasonal") || strings.Contains(l, "fixed term") ||
+		strings.Contains(l, "per diem"):
+		return "temporary"
+	case strings.Contains(l, "contract") || strings.Contains(l, "freelance") || strings.Contains(l, "consultant"):
+		return "contract"
+	case strings.Contains(l, "full time") || strings.Contains(l, "fulltime") || strings.Contains(l, "permanent") ||
+		strings.Contains(l, "regular") || strings.Contains(l, "vollzeit") || strings.Contains(l, "cdi"):
+		return "full_time"
+	case strings.Contains(l, "volunteer") || strings.Contains(l, "other"):
+		return "other"
+	}
+	return "other"
+}
+
+// NormalizeWorkplaceType maps a work-site label to onsite, hybrid or remote, or "".
+func NormalizeWorkplaceType(s string) string {
+	l := strings.ToLower(cleanString(s))
+	switch {
+	case strings.Contains(l, "hybrid") || strings.Contains(l, "flexible"):
+		return "hybrid"
+	case strings.Contains(l, "telecommute") || strings.Contains(l, "remote") || strings.Contains(l, "work from home") ||
+		strings.Contains(l, "anywhere"):
+		return "remote"
+	case strings.Contains(l, "on site") || strings.Contains(l, "onsite") || strings.Contains(l, "on-site") ||
+		strings.Contains(l, "in office") || strings.Contains(l, "in-office") || strings.Contains(l, "office"):
+		return "onsite"
+	}
+	return ""
+}
+
+// Salary is a pay range.
+type Salary struct {
+	Min, Max float64
+	Currency string // ISO 4217
+	Period   string // HOUR, DAY, WEEK, MONTH or YEAR
+}
+
+var currencySymbols = []struct{ sym, code string }{
+	{"US$", "USD"}, {"CA$", "CAD"}, {"C$", "CAD"}, {"A$", "AUD"}, {"AU$", "AUD"}, {"NZ$", "NZD"}, {"HK$", "HKD"},
+	{"S$", "SGD"}, {"R$", "BRL"}, {"MX$", "MXN"}, {"€", "EUR"}, {"£", "GBP"}, {"¥", "JPY"}, {"₹", "INR"},
+	{"₩", "KRW"}, {"₪", "ILS"}, {"zł", "PLN"}, {"CHF", "CHF"}, {"kr", "SEK"}, {"$", "USD"},
+}
+
+var (
+	currencyCode = regexp.MustCompile(`\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|CNY|INR|SGD|HKD|SEK|NOK|DKK|PLN|CZK|ILS|BRL|MXN|ZAR|KRW|TWD|AED|SAR|HUF|RON|TRY)\b`)
+	amount       = regexp.MustCompile(`(\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
+	periodWords  = []struct {
+		re     *regexp.Regexp
+		period string
+	}{
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b|\bby\b)\s*(hour|hr|h)\b|\bhourly\b|\bstunde\b`), "HOUR"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(day)\b|\bdaily\b`), "DAY"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(week|wk)\b|\bweekly\b`), "WEEK"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(month|mo)\b|\bmonthly\b|\bmonat\b`), "MONTH"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\bp\.?a\.?\b|\bjahr\b`), "YEAR"},
+	}
+)
+
+// ParseSalary reads a pay range from text: "$120,000 - $150,000 a year",
+// "€45k–55k", "USD 50/hour", "USD 120,000 – 180,000 per year". ok is false
+// when s states no amount.
+func ParseSalary(s string) (sal Salary, ok bool) {
+	s = cleanString(s)
+	if s == "" {
+		return sal, false
+	}
+	if m := currencyCode.FindString(strings.ToUpper(s)); m != "" {
+		sal.Currency = m
+	} else {
+		for _, c := range currencySymbols {
+			if strings.Contains(s, c.sym) {
+				sal.Currency = c.code
+				break
+			}
+		}
+	}
+	var values []float64
+	for _, m := range amount.FindAllStringSubmatch(s, 4) {
+		digits := strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, m[1])
+		v, err := strconv.ParseFloat(digits, 64)
+		if err != nil {
+			continue
+		}
+		if m[2] != "" {
+			f, _ := strconv.ParseFloat("0."+m[2], 64)
+			v += f
+		}
+		switch strings.ToLower(m[3]) {
+		case "k":
+			v *= 1e3
+		case "m":
+			v *= 1e6
+		}
+		values = append(values, v)
+		if len(values) == 2 {
+			break
+		}
+	}
+	if len(values) == 0 {
+		return sal, false
+	}
+	// "€45k–55k": a suffix on the upper bound applies to the lower one too
+	if len(values) == 2 && values[1] >= 1000 && values[0] < 1000 && values[1]/values[0] > 100 {
+		values[0] *= 1000
+	}
+	sal.Min = values[0]
+	sal.Max = values[0]
+	if len(values) == 2 {
+		sal.Max = values[1]
+	}
+	if sal.Min > sal.Max {
+		sal.Min, sal.Max = sal.Max, sal.Min
+	}
+	for _, p := range periodWords {
+		if p.re.MatchString(s) {
+			sal.Period = p.period
+			break
+		}
+	}
+	if sal.Period == "" {
+		sal.Period = guessPeriod(sal.Max)
+	}
+	return sal, true
+}
+
+// guessPeriod infers the period of an amount a page did not qualify.
+func guessPeriod(v float64) string {
+	switch {
+	case v == 0:
+		return ""
+	case v < 300:
+		return "HOUR"
+	case v < 20000:
+		return "MONTH"
+	}
+	return "YEAR"
+}
+
+// NormalizePeriod maps schema.org unitText and its variants to HOUR, DAY,
+// WEEK, MONTH or YEAR.
+func NormalizePeriod(s string) string {
+	l := strings.ToLower(cleanString(s))
+	switch {
+	case l == "":
+		return ""
+	case strings.HasPrefix(l, "h"):
+		return "HOUR"
+	case strings.HasPrefix(l, "d"):
+		return "DAY"
+	case strings.HasPrefix(l, "w"):
+		return "WEEK"
+	case strings.HasPrefix(l, "mo"):
+		return "MONTH"
+	case strings.HasPrefix(l, "y") || strings.HasPrefix(l, "a"):
+		return "YEAR"
+	}
+	return strings.ToUpper(l)
+}
+
+// parseNumber reads a JSON-LD number that may come as a string ("100000", "100,000.00").
+func parseNumber(s string) (float64, bool) {
+	s = strings.TrimSpace(s)
+	if v, err := strconv.ParseFloat(s, 64); err == nil && !math.IsNaN(v) && !math.IsInf(v, 0) {
+		return v, true
+	}
+	if sal, ok := ParseSalary(s); ok {
+		return sal.Min, true
+	}
+	return 0, false
+}
+
+var (
+	dateLike    = regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$`)
+	idChars     = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._:/#+\-]*$`)
+	hasDigit    = regexp.MustCompile(`\p{N}`)
+	idSeparator = regexp.MustCompile(`[\s,;|]+`)
+)
+
+// ValidJobNumber reports whether s looks like a job number: one token of
+// letters, digits and - _ . : / # +, holding a digit, up to 64 characters, and
+// not a date.
+func ValidJobNumber(s string) bool {
+	return len(s) > 0 && len(s) <= 64 && idChars.MatchString(s) && hasDigit.MatchString(s) &&
+		!dateLike.MatchString(s) && strings.Trim(s, "0") != ""
+}
+
+// splitIDs splits "322695 1072519" into the job number and the other ids.
+func splitIDs(s string) []string {
+	var out []string
+	for _, f := range idSeparator.Split(cleanString(s), -1) {
+		f = strings.Trim(f, "#:()[]")
+		if f != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}

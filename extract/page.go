@@ -1,0 +1,364 @@
+package extract
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"io"
+	"regexp"
+	"strings"
+	"unicode"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// MaxDocumentSize is the largest document Parse reads; larger ones are
+// rejected with ErrTooLarge without being read whole.
+const MaxDocumentSize = 8 << 20
+
+// Parse reads an HTML document from r (at most MaxDocumentSize bytes) and
+// extracts its postings, for callers that have bytes rather than a parsed
+// document (the extract command, tests).
+func Parse(r io.Reader, opts Options) ([]Posting, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, MaxDocumentSize+1))
+	if err != nil {
+		return nil, err
+	}
+	if len(raw) > MaxDocumentSize {
+		return nil, &RejectError{URL: opts.URL, Reason: ErrTooLarge, Detail: "over 8 MiB"}
+	}
+	root, err := html.Parse(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	opts.Raw = raw
+	return HTML(root, opts)
+}
+
+// HTML extracts the postings of one parsed HTML document (root is the
+// document node, or any node holding the page): usually one, from a detail
+// page; several when the page lists JobPostings in JSON-LD or microdata. It
+// reads the tree colly already parsed and never parses the page again.
+//
+// Sources, strongest first: the per-site rules in opts, schema.org JSON-LD,
+// microdata and RDFa, the labelled text of classic careers pages ("Job #",
+// "Locations"…), then the page itself (h1, title, canonical link, URL).
+//
+// A posting without a job number or title is not returned: the error, a
+// *RejectError, says why and holds what was read. A truncated document
+// is rejected as a whole.
+func HTML(root *html.Node, opts Options) ([]Posting, error) {
+	if len(opts.Raw) > 0 && Truncated(opts.Raw) {
+		return nil, &RejectError{URL: opts.URL, Reason: ErrTruncated, Detail: "no closing </html>"}
+	}
+	if root == nil {
+		return nil, &RejectError{URL: opts.URL, Reason: ErrNoPosting, Detail: "empty document"}
+	}
+	sc := scanPage(root)
+
+	objs, ldErr := sc.jobPostings()
+	objs = append(objs, sc.itemPostings()...)
+
+	if len(objs) > 1 {
+		// a listing of JobPostings: one posting each, from its own object
+		var out []Posting
+		var errs []error
+		for _, o := range objs {
+			x := newExtraction(opts)
+			x.fromSchema(o.obj, o.src)
+			p, err := x.finish()
+			if err != nil {
+				errs = append(errs, err)
+				continue
+			}
+			out = append(out, p)
+		}
+		return out, errors.Join(errs...)
+	}
+
+	x := newExtraction(opts)
+	x.applyRules(root, sc)
+	for _, o := range objs {
+		x.fromSchema(o.obj, o.src)
+	}
+	if ldErr != nil && len(objs) == 0 {
+		// the page's only JobPosting is in a block that does not parse
+		return nil, &RejectError{URL: opts.URL, Reason: ErrBadJSONLD, Detail: ldErr.Error()}
+	}
+	x.fromLabels(sc)
+	x.fromPage(sc)
+	if x.soft404(sc) {
+		return nil, &RejectError{URL: opts.URL, Reason: ErrGone, Detail: "the page says so", Partial: x.p}
+	}
+	p, err := x.finish()
+	if err != nil {
+		return nil, err
+	}
+	return []Posting{p}, nil
+}
+
+var htmlClose = regexp.MustCompile(`(?i)</html\s*>`)
+var htmlOpen = regexp.MustCompile(`(?i)<html[\s>]`)
+
+// Truncated reports whether a document that opens <html> lacks its closing
+// tag near the end: a page cut off in transfer. Fragments (no <html>) are
+// never called truncated.
+func Truncated(raw []byte) bool {
+	head := raw[:min(len(raw), 4096)]
+	if !htmlOpen.Match(head) {
+		return false
+	}
+	tail := raw[max(0, len(raw)-4096):]
+	return !htmlClose.Match(tail)
+}
+
+// scan is what one walk of the DOM collects for the sources.
+type scan struct {
+	ldBlocks  []string
+	items     []*html.Node // microdata itemscope / RDFa typeof roots of a JobPosting
+	h1        []*html.Node
+	title     string
+	metas     map[string]string
+	canonical string
+	desc      []*html.Node // elements whose class or id says they hold the description
+	segs      []segment
+}
+
+var descClass = regexp.MustCompile(`(?i)(^|\s)[\w-]*((job|position|posting|vacancy)[-_]?)?(description|job[-_]?details|posting[-_]?body|job[-_]?body|jd[-_]?(content|body|info))($|\s)`)
+
+func scanPage(root *html.Node) *scan {
+	sc := &scan{metas: map[string]string{}}
+	var sb segmentBuilder
+	sc.walk(root, &sb, 0, false, false)
+	sb.flush()
+	sc.segs = sb.segs
+	return sc
+}
+
+// walk visits every node once. quiet is set inside <head>, <nav> and
+// <footer>: their scripts and metadata count, their text does not.
+func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet bool) {
+	if depth > maxDepth {
+		return
+	}
+	switch n.Type {
+	case html.TextNode:
+		if !quiet {
+			sb.text(n)
+		}
+		return
+	case html.ElementNode:
+		switch n.DataAtom {
+		case atom.Script:
+			if t := strings.ToLower(strings.TrimSpace(attr(n, "type"))); t == "application/ld+json" && n.FirstChild != nil {
+				sc.ldBlocks = append(sc.ldBlocks, n.FirstChild.Data)
+			}
+			return
+		case atom.Title:
+			if sc.title == "" && n.FirstChild != nil {
+				sc.title = cleanString(n.FirstChild.Data)
+			}
+			return
+		case atom.Meta:
+			key := strings.ToLower(attr(n, "property"))
+			if key == "" {
+				key = strings.ToLower(attr(n, "name"))
+			}
+			if key != "" && sc.metas[key] == "" {
+				sc.metas[key] = cleanString(attr(n, "content"))
+			}
+		case atom.Link:
+			if strings.EqualFold(attr(n, "rel"), "canonical") && sc.canonical == "" {
+				sc.canonical = attr(n, "href")
+			}
+		case atom.H1:
+			sc.h1 = append(sc.h1, n)
+		case atom.Head, atom.Nav, atom.Footer:
+			// navigation and footers hold links and legal text, never the posting
+			quiet = true
+		}
+		if !inItem && (hasAttr(n, "itemscope") && strings.Contains(attr(n, "itemtype"), "JobPosting") ||
+			strings.Contains(attr(n, "typeof"), "JobPosting")) {
+			sc.items = append(sc.items, n)
+			inItem = true
+		}
+		if len(sc.desc) < 4 && !quiet && (descClass.MatchString(attr(n, "class")) || descClass.MatchString(attr(n, "id"))) &&
+			n.DataAtom != atom.Body {
+			sc.desc = append(sc.desc, n)
+		}
+		if skipped(n.DataAtom) && n.DataAtom != atom.Head {
+			return
+		}
+		if quiet {
+			break
+		}
+		if block(n.DataAtom) {
+			sb.flush()
+			sb.open(n)
+			defer func() { sb.flush(); sb.close() }()
+		} else {
+			sb.boundary = true
+			defer func() { sb.boundary = true }()
+			if sb.startsLine() {
+				sb.leadStart(n)
+				defer sb.leadEnd(n)
+			}
+		}
+	case html.CommentNode, html.DoctypeNode:
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		sc.walk(c, sb, depth+1, inItem, quiet)
+	}
+}
+
+// segmentBuilder turns the walk's text into segments: one per block line.
+type segmentBuilder struct {
+	segs   []segment
+	w      lineWriter
+	blocks []*html.Node // the open block elements
+	lead     *html.Node // the inline element the current line started with
+	leadAt   int        // the line length when the lead element ended (-1: open)
+	boundary bool       // an inline element started or ended since the last text
+}
+
+func (b *segmentBuilder) open(n *html.Node) { b.blocks = append(b.blocks, n) }
+func (b *segmentBuilder) close()            { b.blocks = b.blocks[:len(b.blocks)-1] }
+func (b *segmentBuilder) startsLine() bool  { return b.w.cur.Len() == 0 && b.lead == nil }
+func (b *segmentBuilder) leadStart(n *html.Node) {
+	b.lead, b.leadAt = n, -1
+}
+func (b *segmentBuilder) leadEnd(n *html.Node) {
+	if b.lead == n {
+		b.leadAt = b.w.cur.Len()
+		if b.leadAt == 0 {
+			b.lead = nil // an empty icon or anchor: the next element may lead
+		}
+	}
+}
+
+func (b *segmentBuilder) text(n *html.Node) {
+	// Two inline elements side by side ("<span>322695</span><span>1072519</span>")
+	// are two values: keep them apart.
+	if b.boundary && b.w.cur.Len() > 0 && !b.w.space && isWordRune(lastRune(b.w.cur.String())) &&
+		isWordRune(firstRune(n.Data)) {
+		b.w.space = true
+	}
+	b.boundary = false
+	b.w.textSpaced(n.Data)
+}
+
+func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
+
+func (b *segmentBuilder) flush() {
+	if b.w.cur.Len() > 0 {
+		s := segment{text: b.w.cur.String()}
+		if b.lead != nil && b.leadAt > 0 && b.leadAt <= len(s.text) {
+			s.lead = s.text[:b.leadAt]
+		}
+		if len(b.blocks) > 0 {
+			s.node = b.blocks[len(b.blocks)-1]
+		} else {
+			s.node = &html.Node{Type: html.ElementNode}
+		}
+		b.segs = append(b.segs, s)
+	}
+	b.w.cur.Reset()
+	b.w.space = false
+	b.lead = nil
+}
+
+type schemaObj struct {
+	obj map[string]any
+	src Source
+}
+
+// jobPostings decodes the page's JSON-LD blocks and returns every JobPosting
+// in them (top level, in arrays, in @graph, or under mainEntity). err
+// reports a block that names a JobPosting but does not parse.
+func (sc *scan) jobPostings() ([]schemaObj, error) {
+	var out []schemaObj
+	var bad error
+	for _, block := range sc.ldBlocks {
+		v, err := decodeLD(block)
+		if err != nil {
+			if strings.Contains(block, "JobPosting") && bad == nil {
+				bad = err
+			}
+			continue
+		}
+		collectPostings(v, &out, 0)
+	}
+	return out, bad
+}
+
+func collectPostings(v any, out *[]schemaObj, depth int) {
+	if depth > 8 {
+		return
+	}
+	switch v := v.(type) {
+	case []any:
+		for _, e := range v {
+			collectPostings(e, out, depth+1)
+		}
+	case map[string]any:
+		if isType(v, "JobPosting") {
+			*out = append(*out, schemaObj{v, SourceJSONLD})
+			return
+		}
+		for _, key := range []string{"@graph", "mainEntity", "itemListElement", "item"} {
+			if e, ok := v[key]; ok {
+				collectPostings(e, out, depth+1)
+			}
+		}
+	}
+}
+
+// decodeLD decodes one JSON-LD block, forgiving what sites commonly get
+// wrong: HTML comment or CDATA wrappers, raw line breaks inside strings, and
+// trailing commas.
+func decodeLD(block string) (any, error) {
+	s := strings.TrimSpace(block)
+	s = strings.TrimPrefix(s, "<!--")
+	s = strings.TrimSuffix(s, "-->")
+	s = strings.TrimPrefix(strings.TrimSpace(s), "//<![CDATA[")
+	s = strings.TrimSuffix(strings.TrimSpace(s), "//]]>")
+	var v any
+	dec := json.NewDecoder(strings.NewReader(s))
+	dec.UseNumber()
+	err := dec.Decode(&v)
+	if err == nil {
+		return v, nil
+	}
+	repaired := repairJSON(s)
+	dec = json.NewDecoder(strings.NewReader(repaired))
+	dec.UseNumber()
+	if err2 := dec.Decode(&v); err2 == nil {
+		return v, nil
+	}
+	return nil, err
+}
+
+var trailingComma = regexp.MustCompile(`,\s*([}\]])`)
+
+// repairJSON escapes control characters inside strings and drops trailing commas.
+func repairJSON(s string) string {
+	var b strings.Builder
+	in, esc := false, false
+	for _, r := range s {
+		switch {
+		case esc:
+			esc = false
+		case r == '\\' && in:
+			esc = true
+		case r == '"':
+			in = !in
+		case in && r < 0x20:
+			b.WriteString(" ")
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return trailingComma.ReplaceAllString(b.String(), "$1")
+}

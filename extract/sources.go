@@ -1,0 +1,346 @@
+package extract
+
+import (
+	"net/url"
+	"regexp"
+	"strings"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+var (
+	moreLocations      = regexp.MustCompile(`(?i)\s*\+\s*\d+\s*(more|others?|locations?)\b.*$`)
+	locationSeparators = regexp.MustCompile(`\s*(;|\||\n|\s/\s|\s•\s)\s*`)
+)
+
+// fromLabels fills what is still empty from the page's labelled text.
+func (x *extraction) fromLabels(sc *scan) {
+	labels := findLabels(sc.segs)
+	x.applyLabels(labels, SourceLabel)
+}
+
+func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
+	p := &x.p
+	for field, lv := range labels {
+		first := lv.values[0]
+		switch field {
+		case "job_number":
+			var ids []string
+			for _, v := range lv.values {
+				for _, id := range splitIDs(v) {
+					if ValidJobNumber(id) {
+						ids = append(ids, id)
+					}
+				}
+			}
+			if len(ids) == 0 && x.badID == "" {
+				x.badID = first // "to be announced", a date…: said, but not a job number
+			}
+			x.setIDs(ids, src)
+		case "alt_ids":
+			for _, v := range lv.values {
+				for _, id := range splitIDs(v) {
+					if ValidJobNumber(id) {
+						x.reqIDs = append(x.reqIDs, id)
+					}
+				}
+			}
+			x.mark("alt_ids", src)
+		case "title":
+			x.setText(field, &p.Title, first, src)
+		case "locations":
+			x.setLocations(lv.values, src)
+		case "job_family":
+			x.setText(field, &p.JobFamily, first, src)
+		case "team":
+			x.setText(field, &p.Team, first, src)
+		case "department":
+			x.setText(field, &p.Department, first, src)
+		case "employment_type":
+			x.setText(field, &p.EmploymentType, NormalizeEmploymentType(first), src)
+		case "workplace_type":
+			x.setText(field, &p.WorkplaceType, NormalizeWorkplaceType(first), src)
+		case "date_posted":
+			x.setText(field, &p.DatePosted, ParseDate(first, x.opts.now()), src)
+		case "valid_through":
+			x.setText(field, &p.ValidThrough, ParseDate(first, x.opts.now()), src)
+		case "salary":
+			if s, ok := ParseSalary(strings.Join(lv.values, " ")); ok {
+				x.setSalary(s, src)
+			}
+		case "company":
+			x.setText(field, &p.Company, first, src)
+		}
+	}
+}
+
+// careersSuffix is what a site's name adds to the company's: "Contoso Careers".
+var careersSuffix = regexp.MustCompile(`(?i)\s*[-|:]?\s*\b(careers?|jobs|job board|career site|karriere)\s*$`)
+
+// titleSuffix is what sites append to a <title>: " | Contoso Careers", " - Jobs at Contoso".
+var titleSuffix = regexp.MustCompile(`\s+[|–—·-]\s+[^|–—·]*$`)
+
+// fromPage fills what is left from the page itself: its h1 or title, the
+// canonical link, the description block, and a job number in the URL.
+func (x *extraction) fromPage(sc *scan) {
+	p := &x.p
+	if !x.has("title") {
+		x.setText("title", &p.Title, pageTitle(sc, p.Company), SourcePage)
+	}
+	if c := x.resolve(sc.canonical); c != "" && x.sameSite(c) {
+		if !x.has("url") || p.URL == x.opts.URL {
+			p.URL = c
+			p.Sources["url"] = SourcePage
+		}
+	}
+	if !x.has("company") {
+		name := careersSuffix.ReplaceAllString(sc.metas["og:site_name"], "")
+		x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
+	}
+	descNode := sc.descNode()
+	if !x.has("description") {
+		var d string
+		if descNode != nil {
+			d = nodeText(descNode)
+		} else if m := mainNode(sc); m != nil {
+			d = nodeText(m)
+		}
+		if d == "" {
+			d = sc.metas["og:description"]
+		}
+		if d == "" {
+			d = sc.metas["description"]
+		}
+		x.setText("description", &p.Description, d, SourcePage)
+	}
+	if !x.has("qualifications") && descNode != nil {
+		if q := qualificationItems(descNode); len(q) > 0 {
+			p.Qualifications = q
+			x.mark("qualifications", SourcePage)
+		}
+	}
+	// A job number from the URL alone needs the page to look like a
+	// posting: a field read from its markup, or a description of some length.
+	if !x.has("job_number") && len(x.reqIDs) == 0 && (x.evidence() > 0 || len(p.Description) >= 300) {
+		if id := idFromURL(x.opts.URL); id != "" {
+			x.setIDs([]string{id}, SourceURL)
+		} else if id := idFromURL(p.URL); id != "" {
+			x.setIDs([]string{id}, SourceURL)
+		}
+	}
+}
+
+// evidence counts the fields read from the page's markup (structured data,
+// labels, rules), as opposed to guessed from its title or URL.
+func (x *extraction) evidence() int {
+	n := 0
+	for f, src := range x.p.Sources {
+		if src != SourcePage && src != SourceURL && f != "title" && f != "company" {
+			n++
+		}
+	}
+	return n
+}
+
+// gonePhrase is what a careers site says on the page of a job it took down.
+var gonePhrase = regexp.MustCompile(`(?i)(no longer (available|accepting|open|active)|job (not found|has expired|is closed|has been (filled|closed|removed))|position (has been filled|is (no longer|closed))|posting (has expired|is closed|not found)|page (not found|does not exist)|\b404\b|expired job)`)
+
+// soft404 reports whether the page, lacking structured data, says the job is gone.
+func (x *extraction) soft404(sc *scan) bool {
+	if x.structured() {
+		return false
+	}
+	if gonePhrase.MatchString(x.p.Title) || gonePhrase.MatchString(sc.title) {
+		return true
+	}
+	for i, s := range sc.segs {
+		if i >= 12 {
+			break
+		}
+		if len(s.text) < 200 && gonePhrase.MatchString(s.text) {
+			return true
+		}
+	}
+	return false
+}
+
+// structured reports whether any field came from structured data or rules.
+func (x *extraction) structured() bool {
+	for _, src := range x.p.Sources {
+		if src == SourceJSONLD || src == SourceMicrodata || src == SourceRDFa || src == SourceOverride {
+			return true
+		}
+	}
+	return false
+}
+
+// sameSite reports whether u is on the host of the page (a canonical link
+// to another site is not trusted as the posting's URL).
+func (x *extraction) sameSite(u string) bool {
+	if x.base == nil {
+		return true
+	}
+	v, err := url.Parse(u)
+	return err == nil && strings.EqualFold(v.Hostname(), x.base.Hostname())
+}
+
+// pageTitle is the posting's title as the page shows it: the h1 in the
+// main content, else the first h1 that is not the company's name, else
+// og:title, else <title> without the site's suffix.
+func pageTitle(sc *scan, company string) string {
+	var candidates []string
+	for _, h := range sc.h1 {
+		if t := cleanString(nodeText(h)); t != "" && !strings.EqualFold(t, company) && len(t) < 300 {
+			if inMain(h) {
+				return t
+			}
+			candidates = append(candidates, t)
+		}
+	}
+	if len(candidates) > 0 {
+		return candidates[0]
+	}
+	for _, k := range []string{"og:title", "twitter:title"} {
+		if t := sc.metas[k]; t != "" {
+			return t
+		}
+	}
+	if sc.title != "" {
+		return strings.TrimSpace(titleSuffix.ReplaceAllString(sc.title, ""))
+	}
+	return ""
+}
+
+func inMain(n *html.Node) bool {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if p.DataAtom == atom.Main || p.DataAtom == atom.Article || attr(p, "role") == "main" {
+			return true
+		}
+	}
+	return false
+}
+
+// descNode returns the first description element with substantial text.
+func (sc *scan) descNode() *html.Node {
+	for _, n := range sc.desc {
+		if len(nodeText(n)) >= 80 {
+			return n
+		}
+	}
+	return nil
+}
+
+// mainNode is the page's main content: <main>, <article> or role=main.
+func mainNode(sc *scan) *html.Node {
+	for _, s := range sc.segs {
+		for p := s.node; p != nil; p = p.Parent {
+			if p.DataAtom == atom.Article || p.DataAtom == atom.Main || attr(p, "role") == "main" {
+				return p
+			}
+		}
+	}
+	return nil
+}
+
+var (
+	qualHeading = regexp.MustCompile(`(?i)qualification|what you('ll| will)? (need|bring)|who you are|what we('re| are)? looking for|you (have|bring)|must[- ]haves?|nice[- ]to[- ]haves?`)
+	reqHeading  = regexp.MustCompile(`(?i)requirements|skills|experience`)
+)
+
+// qualificationItems returns the list items under qualification-like
+// headings ("Required qualifications", "What you'll bring"); when there is
+// none, those under requirement-like ones ("Skills", "Requirements").
+func qualificationItems(root *html.Node) []string {
+	var strict, loose []string
+	heading := ""
+	var visit func(n *html.Node, d int)
+	visit = func(n *html.Node, d int) {
+		if d > maxDepth {
+			return
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			if c.Type != html.ElementNode || skipped(c.DataAtom) {
+				continue
+			}
+			switch {
+			case isHeadingLike(c):
+				heading = cleanString(nodeText(c))
+				continue
+			case c.DataAtom == atom.Li:
+				item := cleanString(nodeText(c))
+				if item == "" {
+					continue
+				}
+				if qualHeading.MatchString(heading) {
+					strict = append(strict, item)
+				} else if reqHeading.MatchString(heading) {
+					loose = append(loose, item)
+				}
+				continue
+			}
+			visit(c, d+1)
+		}
+	}
+	visit(root, 0)
+	if len(strict) > 0 {
+		return strict
+	}
+	return loose
+}
+
+// isHeadingLike: an h1-h6, a dt, or a short paragraph that is all bold.
+func isHeadingLike(n *html.Node) bool {
+	if heading(n.DataAtom) || n.DataAtom == atom.Dt {
+		return true
+	}
+	if n.DataAtom != atom.P && n.DataAtom != atom.Div {
+		return false
+	}
+	t := cleanString(nodeText(n))
+	if t == "" || len(t) > 80 {
+		return false
+	}
+	// all of the text inside <strong>/<b>
+	var bold strings.Builder
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		if c.Type == html.ElementNode && (c.DataAtom == atom.Strong || c.DataAtom == atom.B) {
+			bold.WriteString(nodeText(c))
+		}
+	}
+	return cleanString(bold.String()) == t
+}
+
+var (
+	urlIDParam = regexp.MustCompile(`(?i)^(gh_jid|jobid|job_id|jid|jobreqid|reqid|req_id|requisitionid|postingid|vacancyid|id)$`)
+	urlIDPath  = regexp.MustCompile(`^(?:[A-Za-z]{1,5}[-_]?)?\d{4,}(?:[-_][A-Za-z0-9]+)?$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
+	urlIDLead  = regexp.MustCompile(`^(\d{4,})[-_]`)
+)
+
+// idFromURL finds a job number in a posting's URL: a query parameter named
+// like one (?gh_jid=, ?jobId=), else the last path segment that is one
+// ("/job/322695/slug", "/jobs/R-12345", a UUID), else a number leading a
+// slug ("/jobs/322695-sales-manager").
+func idFromURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return ""
+	}
+	for k, vs := range u.Query() {
+		if urlIDParam.MatchString(k) && len(vs) > 0 && ValidJobNumber(vs[0]) {
+			return vs[0]
+		}
+	}
+	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
+	for i := len(segs) - 1; i >= 0; i-- {
+		if urlIDPath.MatchString(segs[i]) && ValidJobNumber(segs[i]) {
+			return segs[i]
+		}
+	}
+	for i := len(segs) - 1; i >= 0; i-- {
+		if m := urlIDLead.FindStringSubmatch(segs[i]); m != nil {
+			return m[1]
+		}
+	}
+	return ""
+}

@@ -1,0 +1,224 @@
+package extract
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
+)
+
+// maxDepth bounds every recursive walk of the DOM, so a page nested ten
+// thousand elements deep costs a bounded stack; text deeper than this is not
+// read.
+const maxDepth = 1024
+
+// skipped elements hold no text a reader sees.
+func skipped(a atom.Atom) bool {
+	switch a {
+	case atom.Script, atom.Style, atom.Noscript, atom.Template, atom.Svg, atom.Math,
+		atom.Iframe, atom.Object, atom.Select, atom.Option, atom.Button, atom.Head, atom.Canvas:
+		return true
+	}
+	return false
+}
+
+// block elements start a new line of text.
+func block(a atom.Atom) bool {
+	switch a {
+	case atom.Address, atom.Article, atom.Aside, atom.Blockquote, atom.Body, atom.Br, atom.Dd, atom.Details,
+		atom.Dialog, atom.Div, atom.Dl, atom.Dt, atom.Fieldset, atom.Figcaption, atom.Figure, atom.Footer,
+		atom.Form, atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6, atom.Header, atom.Hgroup, atom.Hr,
+		atom.Html, atom.Li, atom.Main, atom.Nav, atom.Ol, atom.P, atom.Pre, atom.Section, atom.Summary,
+		atom.Table, atom.Tbody, atom.Td, atom.Tfoot, atom.Th, atom.Thead, atom.Tr, atom.Ul, atom.Caption,
+		atom.Legend, atom.Label:
+		return true
+	}
+	return false
+}
+
+func heading(a atom.Atom) bool {
+	switch a {
+	case atom.H1, atom.H2, atom.H3, atom.H4, atom.H5, atom.H6:
+		return true
+	}
+	return false
+}
+
+// lineWriter collects text as lines: spaces collapsed, empty lines dropped.
+type lineWriter struct {
+	lines []string
+	cur   strings.Builder
+	space bool // a space is pending before the next word
+}
+
+func (w *lineWriter) breakLine() {
+	if w.cur.Len() > 0 {
+		w.lines = append(w.lines, w.cur.String())
+		w.cur.Reset()
+	}
+	w.space = false
+}
+
+func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '\u200b' }
+
+func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
+func lastRune(s string) rune  { r, _ := utf8.DecodeLastRuneInString(s); return r }
+
+// nodeText renders n as plain text: one line per block (heading, paragraph,
+// list item…), inline text joined with single spaces, scripts and styles left
+// out.
+func nodeText(n *html.Node) string {
+	return strings.Join(nodeLines(n), "\n")
+}
+
+func nodeLines(n *html.Node) []string {
+	var w lineWriter
+	writeNode(&w, n, 0)
+	w.breakLine()
+	return w.lines
+}
+
+func writeNode(w *lineWriter, n *html.Node, depth int) {
+	if depth > maxDepth {
+		return
+	}
+	switch n.Type {
+	case html.TextNode:
+		w.textSpaced(n.Data)
+		return
+	case html.ElementNode:
+		if skipped(n.DataAtom) {
+			return
+		}
+		if block(n.DataAtom) {
+			w.breakLine()
+			defer w.breakLine()
+		}
+	case html.CommentNode, html.DoctypeNode:
+		return
+	}
+	for c := n.FirstChild; c != nil; c = c.NextSibling {
+		writeNode(w, c, depth+1)
+	}
+}
+
+// textSpaced appends s, keeping a space where s begins or ends with one.
+func (w *lineWriter) textSpaced(s string) {
+	if s == "" {
+		return
+	}
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	if isSpace(firstRune(s)) {
+		w.space = true
+	}
+	start := -1
+	for i, r := range s {
+		if isSpace(r) {
+			if start >= 0 {
+				w.word(s[start:i])
+				start = -1
+				w.space = true
+			}
+			continue
+		}
+		if start < 0 {
+			start = i
+		}
+	}
+	if start >= 0 {
+		w.word(s[start:])
+	}
+	if isSpace(lastRune(s)) {
+		w.space = true
+	}
+}
+
+func (w *lineWriter) word(s string) {
+	if w.cur.Len() > 0 && w.space {
+		w.cur.WriteByte(' ')
+	}
+	w.cur.WriteString(s)
+	w.space = false
+}
+
+// attr returns n's attribute key, or "".
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
+}
+
+func hasAttr(n *html.Node, key string) bool {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return true
+		}
+	}
+	return false
+}
+
+// cleanString collapses white space, drops control characters and replaces
+// invalid UTF-8.
+func cleanString(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	var b strings.Builder
+	space := false
+	for _, r := range s {
+		if isSpace(r) || unicode.IsControl(r) {
+			space = b.Len() > 0
+			continue
+		}
+		if space {
+			b.WriteByte(' ')
+			space = false
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// htmlToText turns a string that may hold HTML, possibly escaped once or twice
+// (JSON APIs and JSON-LD often carry "&lt;p&gt;…"), into plain text lines.
+func htmlToText(s string) string {
+	if !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\uFFFD")
+	}
+	for range 2 {
+		if strings.Contains(s, "&lt;") && !strings.Contains(s, "<") {
+			s = html.UnescapeString(s)
+		}
+	}
+	if !strings.ContainsAny(s, "<&") {
+		return cleanLines(s)
+	}
+	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
+	if err != nil {
+		return cleanLines(s)
+	}
+	var w lineWriter
+	for _, n := range nodes {
+		writeNode(&w, n, 0)
+	}
+	w.breakLine()
+	return strings.Join(w.lines, "\n")
+}
+
+// cleanLines keeps the line breaks of plain text, collapsing the rest.
+func cleanLines(s string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if l = cleanString(l); l != "" {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
