@@ -215,12 +215,12 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 
 // segmentBuilder turns the walk's text into segments: one per block line.
 type segmentBuilder struct {
-	segs   []segment
-	w      lineWriter
-	blocks []*html.Node // the open block elements
-	lead     *html.Node // the inline element the current line started with
-	leadAt   int        // the line length when the lead element ended (-1: open)
-	boundary bool       // an inline element started or ended since the last text
+	segs     []segment
+	w        lineWriter
+	blocks   []*html.Node // the open block elements
+	lead     *html.Node   // the inline element the current line started with
+	leadAt   int          // the line length when the lead element ended (-1: open)
+	boundary bool         // an inline element started or ended since the last text
 }
 
 func (b *segmentBuilder) open(n *html.Node) { b.blocks = append(b.blocks, n) }
