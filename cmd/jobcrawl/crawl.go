@@ -8,6 +8,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"runtime/pprof"
 	"sort"
 	"strings"
 	"sync"
@@ -30,9 +32,21 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 	asJSON := fs.Bool("json", false, "print the summary as JSON on stdout")
 	demo := fs.Bool("demo", false, "crawl the built-in demo careers site")
 	quiet := fs.Bool("quiet", false, "no progress display")
+	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the crawl to `file` (for performance work)")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
+	}
+	if *cpuProfile != "" {
+		f, err := os.Create(*cpuProfile)
+		if err != nil {
+			return usagef("--cpuprofile: %v", err)
+		}
+		defer f.Close()
+		if err := pprof.StartCPUProfile(f); err != nil {
+			return err
+		}
+		defer pprof.StopCPUProfile()
 	}
 	if len(pos) > 0 {
 		return usagef("crawl takes no arguments (got %q); name sites with --site", pos)

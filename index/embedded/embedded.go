@@ -14,12 +14,18 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode"
 
 	"github.com/blevesearch/bleve/v2"
+	"github.com/blevesearch/bleve/v2/analysis"
+	"github.com/blevesearch/bleve/v2/analysis/analyzer/custom"
 	"github.com/blevesearch/bleve/v2/analysis/analyzer/keyword"
+	"github.com/blevesearch/bleve/v2/analysis/token/lowercase"
+	"github.com/blevesearch/bleve/v2/analysis/tokenizer/character"
 	"github.com/blevesearch/bleve/v2/analysis/lang/en"
 	"github.com/blevesearch/bleve/v2/index/scorch"
 	"github.com/blevesearch/bleve/v2/mapping"
+	"github.com/blevesearch/bleve/v2/registry"
 	"github.com/blevesearch/bleve/v2/search/query"
 	"go.etcd.io/bbolt"
 
@@ -36,6 +42,7 @@ const (
 	internalKey  = "jobcrawl_schema"
 	dirName      = "index.bleve"
 	eachPageSize = 1000
+	writeBatch   = 100
 )
 
 // Index is the embedded Bleve index.
@@ -95,6 +102,21 @@ func Open(dir string) (*Index, error) {
 	return &Index{path: path, idx: idx}, nil
 }
 
+// textAnalyzer is the analyser of every searchable field: words of letters
+// and digits, lowercased, English stop words dropped, plurals folded
+// ("engineers" finds "engineer"). It costs about half of Bleve's "en"
+// analyser (Unicode word segmentation, Porter stemming), which matters
+// because descriptions are most of what a crawl indexes.
+const textAnalyzer = "jobcrawl_text"
+
+const wordTokenizer = "jobcrawl_word"
+
+func init() {
+	registry.RegisterTokenizer(wordTokenizer, func(map[string]any, *registry.Cache) (analysis.Tokenizer, error) {
+		return character.NewCharacterTokenizer(func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }), nil
+	})
+}
+
 // newMapping is the document schema: keyword fields for facets and filters,
 // analysed text for search, numbers for sorting, and the record as stored JSON.
 func newMapping() mapping.IndexMapping {
@@ -105,7 +127,7 @@ func newMapping() mapping.IndexMapping {
 	}
 	textField := func(name string) *mapping.FieldMapping {
 		f := bleve.NewTextFieldMapping()
-		f.Name, f.Analyzer = name, en.AnalyzerName
+		f.Name, f.Analyzer = name, textAnalyzer
 		f.Store, f.IncludeInAll, f.IncludeTermVectors, f.DocValues = false, false, false, false
 		return f
 	}
@@ -137,8 +159,16 @@ func newMapping() mapping.IndexMapping {
 	doc.AddFieldMappingsAt(sourceField, src)
 
 	m := bleve.NewIndexMapping()
+	err := m.AddCustomAnalyzer(textAnalyzer, map[string]any{
+		"type":          custom.Name,
+		"tokenizer":     wordTokenizer,
+		"token_filters": []any{lowercase.Name, en.StopName, en.PluralStemmerName},
+	})
+	if err != nil {
+		panic(err) // names registered by this package and Bleve: cannot fail
+	}
 	m.DefaultMapping = doc
-	m.DefaultAnalyzer = en.AnalyzerName
+	m.DefaultAnalyzer = textAnalyzer
 	m.StoreDynamic, m.IndexDynamic, m.DocValuesDynamic = false, false, false
 	return m
 }
@@ -171,6 +201,14 @@ func document(r index.Record) (map[string]any, error) {
 func (ix *Index) Upsert(ctx context.Context, recs []index.Record) error {
 	if len(recs) == 0 {
 		return nil
+	}
+	// Bleve analyses a whole batch in memory before writing it: small
+	// batches keep the peak low (a posting's tokens take ~100 KB).
+	for len(recs) > writeBatch {
+		if err := ix.Upsert(ctx, recs[:writeBatch]); err != nil {
+			return err
+		}
+		recs = recs[writeBatch:]
 	}
 	if err := ctx.Err(); err != nil {
 		return err

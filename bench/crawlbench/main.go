@@ -1,0 +1,279 @@
+// Command crawlbench measures a whole `jobcrawl crawl` of ../shared/jobsite
+// against a bare colly crawl of the same site, and checks what jobcrawl
+// found against the site's ground truth.
+//
+//	go run ./bench/crawlbench -jobs 2000 -style mixed -dup-rate 0.15
+//
+// It builds jobsite, jobcrawl and bench/barecolly, starts jobsite on a free
+// loopback port, runs each crawler as its own process and reads the
+// process's CPU time (user + system) and peak RSS from the kernel. The
+// figure that matters is the ratio of CPU per page, both measured in the
+// same run on the same machine.
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/jobcrawl/jobcrawl/index"
+	"github.com/jobcrawl/jobcrawl/index/embedded"
+)
+
+type options struct {
+	jobs, parallelism int
+	style, jobsite    string
+	dupRate           float64
+	extra             string // further jobsite flags
+	keep              bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.jobs, "jobs", 2000, "jobs on the site")
+	flag.StringVar(&o.style, "style", "mixed", "jobsite -style")
+	flag.Float64Var(&o.dupRate, "dup-rate", 0.15, "jobsite -dup-rate")
+	flag.IntVar(&o.parallelism, "parallelism", 8, "requests in flight, for both crawlers")
+	flag.StringVar(&o.jobsite, "jobsite", "../shared/jobsite", "the jobsite module")
+	flag.StringVar(&o.extra, "jobsite-flags", "", "further jobsite flags, e.g. \"-fail-rate 0.3 -rate-limit 20\"")
+	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
+	flag.Parse()
+	if err := run(o); err != nil {
+		fmt.Fprintln(os.Stderr, "crawlbench:", err)
+		os.Exit(1)
+	}
+}
+
+// usage is what the kernel says a finished process used.
+type usage struct {
+	cpu     time.Duration
+	wall    time.Duration
+	maxRSSB int64
+}
+
+func measure(cmd *exec.Cmd) (usage, error) {
+	start := time.Now()
+	err := cmd.Run()
+	u := usage{wall: time.Since(start)}
+	if ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage); ok {
+		u.cpu = time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
+		u.maxRSSB = ru.Maxrss * 1024 // kilobytes on Linux
+	}
+	return u, err
+}
+
+func run(o options) error {
+	work, err := os.MkdirTemp("", "crawlbench")
+	if err != nil {
+		return err
+	}
+	if !o.keep {
+		defer os.RemoveAll(work)
+	} else {
+		fmt.Println("work directory:", work)
+	}
+	jobsiteDir, err := filepath.Abs(o.jobsite)
+	if err != nil {
+		return err
+	}
+	for _, b := range []struct{ dir, out, pkg string }{
+		{jobsiteDir, filepath.Join(work, "jobsite"), "."},
+		{".", filepath.Join(work, "jobcrawl"), "./cmd/jobcrawl"},
+		{".", filepath.Join(work, "barecolly"), "./bench/barecolly"},
+	} {
+		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
+		cmd.Dir, cmd.Stderr = b.dir, os.Stderr
+		if err := cmd.Run(); err != nil {
+			return fmt.Errorf("build %s: %w", b.pkg, err)
+		}
+	}
+
+	truthPath := filepath.Join(work, "truth.jsonl")
+	args := []string{"-jobs", fmt.Sprint(o.jobs), "-style", o.style, "-dup-rate", fmt.Sprint(o.dupRate),
+		"-addr", "127.0.0.1:0", "-truth", truthPath}
+	args = append(args, strings.Fields(o.extra)...)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	site := exec.CommandContext(ctx, filepath.Join(work, "jobsite"), args...)
+	site.Cancel = func() error { return site.Process.Signal(os.Interrupt) }
+	out, err := site.StdoutPipe()
+	if err != nil {
+		return err
+	}
+	site.Stderr = os.Stderr
+	if err := site.Start(); err != nil {
+		return err
+	}
+	defer site.Wait()
+	line, err := bufio.NewReader(out).ReadString('\n')
+	if err != nil {
+		return fmt.Errorf("jobsite did not start: %w", err)
+	}
+	m := regexp.MustCompile(`at (http://\S+)`).FindStringSubmatch(line)
+	if m == nil {
+		return fmt.Errorf("jobsite said %q", line)
+	}
+	base := m[1]
+	fmt.Print(line)
+
+	// jobcrawl
+	cfgPath := filepath.Join(work, "config.yaml")
+	cfg := fmt.Sprintf(`data_dir: ./data
+sites:
+  - name: jobsite
+    company: Contoso
+    start_urls: [%q]
+    pagination: {next: "a[rel=next]"}
+    job_links: ".job-title a"
+    limits: {parallelism: %d, delay: 0s, max_retries: 5}
+`, base+"/careers/search?pg=1", o.parallelism)
+	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
+		return err
+	}
+	jc := exec.Command(filepath.Join(work, "jobcrawl"), "crawl", "--config", cfgPath, "--json", "--quiet")
+	var jcOut strings.Builder
+	jc.Stdout, jc.Stderr = &jcOut, os.Stderr
+	jcUse, err := measure(jc)
+	if err != nil && !errors.As(err, new(*exec.ExitError)) {
+		return fmt.Errorf("jobcrawl: %w", err)
+	}
+	var summary struct {
+		Sites []struct {
+			Pages, Details, Requests, Postings, Duplicates, Errors int
+			Complete                                             bool
+			Rejected                                             map[string]int
+		} `json:"sites"`
+	}
+	if err := json.Unmarshal([]byte(jcOut.String()), &summary); err != nil || len(summary.Sites) != 1 {
+		return fmt.Errorf("jobcrawl summary: %v: %s", err, jcOut.String())
+	}
+	s := summary.Sites[0]
+	jcPages := s.Pages + s.Details
+
+	// bare colly
+	bc := exec.Command(filepath.Join(work, "barecolly"), "-start", base+"/careers/search?pg=1",
+		"-parallelism", fmt.Sprint(o.parallelism))
+	var bcOut strings.Builder
+	bc.Stdout, bc.Stderr = &bcOut, os.Stderr
+	bcUse, err := measure(bc)
+	if err != nil {
+		return fmt.Errorf("barecolly: %w", err)
+	}
+	var bare struct{ Pages, Errors int }
+	if err := json.Unmarshal([]byte(bcOut.String()), &bare); err != nil {
+		return fmt.Errorf("barecolly output %q: %w", bcOut.String(), err)
+	}
+
+	perPage := func(u usage, pages int) float64 { return float64(u.cpu.Microseconds()) / 1000 / float64(max(pages, 1)) }
+	fmt.Printf("\n%-10s %8s %9s %10s %12s %14s %10s\n", "crawler", "pages", "cpu", "wall", "cpu-ms/page", "pages/cpu-sec", "peak RSS")
+	for _, r := range []struct {
+		name  string
+		u     usage
+		pages int
+	}{{"jobcrawl", jcUse, jcPages}, {"barecolly", bcUse, bare.Pages}} {
+		fmt.Printf("%-10s %8d %9s %10s %12.3f %14.0f %8.1fMB\n", r.name, r.pages, r.u.cpu.Round(time.Millisecond),
+			r.u.wall.Round(time.Millisecond), perPage(r.u, r.pages), 1000/perPage(r.u, r.pages), float64(r.u.maxRSSB)/(1<<20))
+	}
+	fmt.Printf("ratio (jobcrawl / bare colly CPU per page): %.2f\n", perPage(jcUse, jcPages)/perPage(bcUse, bare.Pages))
+	fmt.Printf("jobcrawl: %d result pages, %d posting pages, %d requests, %d postings, %d duplicates merged, %d errors, complete %v, rejected %v\n",
+		s.Pages, s.Details, s.Requests, s.Postings, s.Duplicates, s.Errors, s.Complete, s.Rejected)
+
+	cancel()
+	return check(filepath.Join(work, "data"), truthPath)
+}
+
+// truthJob is a "job" line of jobsite's truth file.
+type truthJob struct {
+	Type      string   `json:"type"`
+	JobNumber string   `json:"job_number"`
+	Title     string   `json:"title"`
+	Locations []string `json:"locations"`
+	JobFamily string   `json:"job_family"`
+	Team      string   `json:"team"`
+}
+
+// check compares the index with the truth: every unique job number found,
+// no duplicate, and the share of exact titles, locations and job families.
+func check(dataDir, truthPath string) error {
+	f, err := os.Open(truthPath)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	truth := map[string]truthJob{}
+	sc := bufio.NewScanner(f)
+	sc.Buffer(make([]byte, 1<<20), 16<<20)
+	for sc.Scan() {
+		var j truthJob
+		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
+			return err
+		}
+		if j.Type == "job" {
+			truth[j.JobNumber] = j
+		}
+	}
+	ix, err := embedded.Open(dataDir)
+	if err != nil {
+		return err
+	}
+	defer ix.Close()
+	seen := map[string]int{}
+	var title, locs, family, team, extra int
+	var misses []string
+	err = ix.Each(context.Background(), "jobsite", func(r index.Record) error {
+		seen[r.JobNumber]++
+		t, ok := truth[r.JobNumber]
+		if !ok {
+			extra++
+			return nil
+		}
+		if r.Title == t.Title {
+			title++
+		}
+		if slices.Equal(r.Locations, t.Locations) {
+			locs++
+		} else if len(misses) < 5 {
+			misses = append(misses, fmt.Sprintf("%s: locations %q, want %q", r.JobNumber, r.Locations, t.Locations))
+		}
+		if r.JobFamily == t.JobFamily {
+			family++
+		}
+		if r.Team == t.Team {
+			team++
+		}
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	found, dups := 0, 0
+	for num := range truth {
+		if n := seen[num]; n > 0 {
+			found++
+			dups += n - 1
+		}
+	}
+	pct := func(n int) float64 { return 100 * float64(n) / float64(max(len(truth), 1)) }
+	fmt.Printf("\ntruth: %d unique jobs; found %d (%.2f%%), not in truth %d, duplicate records %d\n",
+		len(truth), found, pct(found), extra, dups)
+	fmt.Printf("exact: title %.2f%%, locations %.2f%%, job family %.2f%%, team %.2f%%\n",
+		pct(title), pct(locs), pct(family), pct(team))
+	for _, m := range misses {
+		fmt.Println("  e.g.", m)
+	}
+	if found != len(truth) || dups > 0 || extra > 0 {
+		return errors.New("the index does not match the truth")
+	}
+	return nil
+}
