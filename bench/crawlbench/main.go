@@ -151,8 +151,8 @@ sites:
 	var summary struct {
 		Sites []struct {
 			Pages, Details, Requests, Postings, Duplicates, Errors int
-			Complete                                             bool
-			Rejected                                             map[string]int
+			Complete                                               bool
+			Rejected                                               map[string]int
 		} `json:"sites"`
 	}
 	if err := json.Unmarshal([]byte(jcOut.String()), &summary); err != nil || len(summary.Sites) != 1 {
