@@ -320,7 +320,7 @@ func pageURL(v url.Values, change func(url.Values)) string {
 
 func newHitView(r index.Record) hitView {
 	h := hitView{ID: r.ID, Title: r.Title, Company: r.Company, Locations: r.Locations, DatePosted: r.DatePosted,
-		Date: displayDate(r), URL: r.URL, Host: host(r.URL), Snippet: snippet(r.Description, 240),
+		Date: displayDate(r), URL: webURL(r.URL), Host: host(r.URL), Snippet: snippet(r.Description, 240),
 		Closed: r.Status == index.StatusClosed}
 	for _, t := range []string{r.JobFamily, valueLabel("workplace_type", r.WorkplaceType), valueLabel("employment_type", r.EmploymentType)} {
 		if t != "" {
@@ -339,6 +339,16 @@ func displayDate(r index.Record) string {
 		return "seen " + r.FirstSeen.Format("2 Jan 2006")
 	}
 	return ""
+}
+
+// webURL is raw if it is an http(s) URL, else "": a crawled page decides
+// where its links lead, and only web pages are worth a link.
+func webURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return ""
+	}
+	return raw
 }
 
 func host(raw string) string {
@@ -370,6 +380,7 @@ type postingView struct {
 	Locations    string
 	Date         string
 	Host         string
+	URL, Apply   string // http(s) only
 	Facts        []fact
 	Paragraphs   []string
 }
@@ -390,7 +401,7 @@ func (s *Server) postingPage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	view := postingView{Title: rec.Title, AssetVersion: assetVersion, Rec: rec, Locations: strings.Join(rec.Locations, "; "),
-		Date: displayDate(rec), Host: host(rec.URL)}
+		Date: displayDate(rec), Host: host(rec.URL), URL: webURL(rec.URL), Apply: webURL(rec.ApplyURL)}
 	add := func(label, value string) {
 		if value != "" {
 			view.Facts = append(view.Facts, fact{label, value})

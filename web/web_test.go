@@ -532,6 +532,11 @@ func TestSearchPageHTML(t *testing.T) {
 		if !strings.Contains(r.body, `href="/?f=site%3Acontoso"`) {
 			t.Error("no chip removing the job family filter")
 		}
+		// without JavaScript the facets are a form with a submit button
+		if !strings.Contains(r.body, `<form id="search" class="page" action="/" method="get">`) ||
+			!strings.Contains(r.body, `<button class="apply" type="submit">Apply filters</button>`) {
+			t.Error("the facets do not work without JavaScript")
+		}
 	})
 
 	t.Run("bad filter", func(t *testing.T) {
