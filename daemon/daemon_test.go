@@ -524,3 +524,21 @@ func TestRunNowUnknownSite(t *testing.T) {
 		t.Errorf("got %v, want ErrUnknownSite", err)
 	}
 }
+
+func TestRunOnStart(t *testing.T) {
+	site, a := newSite(t, "alpha", "@yearly", demosite.Options{Jobs: 4, Seed: 14})
+	a.RunOnStart = true
+	_, b := newSite(t, "beta", "", demosite.Options{Jobs: 4, Seed: 15})
+	ix := openIndex(t)
+	s := start(t, ix, daemon.Config{Sites: []crawler.Site{a, b}})
+	waitFor(t, "alpha's run on start", func() bool { return status(t, s, "alpha").Runs == 1 })
+	if r := status(t, s, "alpha").LastRun; r.Trigger != daemon.TriggerStart || r.Outcome != daemon.OutcomeOK {
+		t.Errorf("alpha: %+v", r)
+	}
+	if got, want := openJobNumbers(t, ix, "alpha"), site.Truth().JobNumbers; !slices.Equal(got, want) {
+		t.Errorf("alpha's postings: got %v, want %v", got, want)
+	}
+	if st := status(t, s, "beta"); st.Runs != 0 || st.State != daemon.StateIdle || st.NextRun != nil {
+		t.Errorf("beta, with neither schedule nor run_on_start: %+v", st)
+	}
+}

@@ -252,3 +252,10 @@ sites:
 		t.Errorf("exit %d\n%s%s", code, out, errOut)
 	}
 }
+
+func TestExampleConfigIsValid(t *testing.T) {
+	code, out, errOut := jobcrawl(t, "validate", "--config", "../../config.yaml")
+	if code != exitOK || !strings.Contains(out, "contoso: \"@daily\", next run") {
+		t.Errorf("the example config.yaml: exit %d\n%s%s", code, out, errOut)
+	}
+}
