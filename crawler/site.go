@@ -32,6 +32,10 @@ type Site struct {
 	Fields      extract.Rules `yaml:"fields" json:"fields,omitempty"`
 	UserAgent   string        `yaml:"user_agent" json:"user_agent,omitempty"`
 
+	// RunOnStart has the daemon also crawl the site when it starts, or when
+	// a reload adds the site (Schedule and Timezone are the daemon's too).
+	RunOnStart bool `yaml:"run_on_start" json:"run_on_start,omitempty"`
+
 	jobLinks, next cascadia.Sel
 }
 

@@ -60,7 +60,8 @@ type command struct {
 func commands() []command {
 	return []command{
 		{"crawl", "[--site NAME]... [--demo] [--json]", "crawl every (or the named) site once into the index", runCrawl},
-		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json]", "search the index", runSearch},
+		{"daemon", "[--listen HOST:PORT] [--demo]", "crawl each site on its schedule and serve search over HTTP", runDaemon},
+		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json] [--server URL]", "search the index", runSearch},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 	}
 }
@@ -73,6 +74,10 @@ type env struct {
 	logFormat      string
 	logLevel       string
 	logger         *slog.Logger
+
+	// listening, when set (by tests), is told the daemon's HTTP address
+	// once it serves.
+	listening func(url string)
 }
 
 func (e *env) commonFlags(fs *flag.FlagSet) {
@@ -100,7 +105,11 @@ func (e *env) setupLogger() error {
 }
 
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	e := &env{stdout: stdout, stderr: stderr}
+	return runEnv(ctx, &env{stdout: stdout, stderr: stderr}, args)
+}
+
+func runEnv(ctx context.Context, e *env, args []string) error {
+	stdout, stderr := e.stdout, e.stderr
 	if len(args) == 0 {
 		usage(stderr)
 		return usagef("no command given")

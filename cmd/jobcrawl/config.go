@@ -5,14 +5,17 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jobcrawl/jobcrawl/crawler"
+	"github.com/jobcrawl/jobcrawl/daemon"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 )
@@ -30,6 +33,7 @@ type Config struct {
 	// MaxCloseShare is the largest share of a site's open postings one run
 	// may close (the mass-close guard).
 	MaxCloseShare float64        `yaml:"max_close_share"`
+	Daemon        DaemonConfig   `yaml:"daemon"`
 	Sites         []crawler.Site `yaml:"sites"`
 
 	path string // where it was read from
@@ -40,10 +44,26 @@ type IndexConfig struct {
 	Backend string `yaml:"backend"` // embedded (default) or meilisearch
 }
 
+// DaemonConfig configures `jobcrawl daemon`; the sites' schedules are in
+// sites[].schedule.
+type DaemonConfig struct {
+	// Listen is the HTTP address of the API and the search page.
+	Listen string `yaml:"listen"`
+	// StopTimeout bounds a graceful stop: runs cancelled and their findings
+	// written, HTTP requests drained.
+	StopTimeout crawler.Duration `yaml:"stop_timeout"`
+}
+
+// Defaults of the daemon section.
+const (
+	defaultListen      = "127.0.0.1:7800"
+	defaultStopTimeout = crawler.Duration(10 * time.Second)
+)
+
 // defaultConfig is what an empty file means.
 func defaultConfig() Config {
 	return Config{DataDir: "./data", Index: IndexConfig{Backend: "embedded"}, MaxConcurrentSites: 4,
-		MaxCloseShare: crawler.DefaultMaxCloseShare}
+		MaxCloseShare: crawler.DefaultMaxCloseShare, Daemon: DaemonConfig{Listen: defaultListen, StopTimeout: defaultStopTimeout}}
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
@@ -112,6 +132,18 @@ func (c *Config) Validate() error {
 	if c.MaxCloseShare < 0 || c.MaxCloseShare > 1 {
 		return fmt.Errorf("max_close_share: %v is not between 0 and 1", c.MaxCloseShare)
 	}
+	if c.Daemon.Listen == "" {
+		c.Daemon.Listen = defaultListen
+	}
+	if _, port, err := net.SplitHostPort(c.Daemon.Listen); err != nil || port == "" {
+		return fmt.Errorf("daemon.listen: %q is not host:port (like 127.0.0.1:7800)", c.Daemon.Listen)
+	}
+	switch {
+	case c.Daemon.StopTimeout < 0:
+		return fmt.Errorf("daemon.stop_timeout: %s is negative", c.Daemon.StopTimeout)
+	case c.Daemon.StopTimeout == 0:
+		c.Daemon.StopTimeout = defaultStopTimeout
+	}
 	names := map[string]int{}
 	for i := range c.Sites {
 		s := &c.Sites[i]
@@ -120,6 +152,9 @@ func (c *Config) Validate() error {
 				return fmt.Errorf("sites[%d].%v (site %s)", i, err, s.Name)
 			}
 			return fmt.Errorf("sites[%d].%v", i, err)
+		}
+		if _, err := daemon.ParseSchedule(s.Schedule, s.Timezone); err != nil {
+			return fmt.Errorf("sites[%d].schedule: %v (site %s)", i, err, s.Name)
 		}
 		if j, dup := names[s.Name]; dup {
 			return fmt.Errorf("sites[%d].name: %q is already the name of sites[%d]", i, s.Name, j)

@@ -6,20 +6,27 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/http"
+	"net/url"
 	"sort"
+	"strconv"
 	"strings"
+	"time"
 
 	"github.com/jobcrawl/jobcrawl/index"
+	"github.com/jobcrawl/jobcrawl/index/embedded"
 )
 
 func runSearch(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--limit N] [--offset N] [--json]",
+	fs := e.newFlagSet("search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--limit N] [--offset N] [--json] [--server URL]",
 		"Searches the index. Every word of QUERY must match the title, company, job family,\n"+
 			"team, department, locations, description or qualifications (or be a job number).\n"+
 			"Filters on one field are OR-ed, filters on different fields AND-ed. Open postings\n"+
 			"only, unless a status filter says otherwise (--filter status=closed) or --all.\n\n"+
 			"Filterable and facet fields: "+strings.Join(index.FacetFields, ", ")+"\n"+
-			"Sortable fields: "+strings.Join(index.SortFields, ", "))
+			"Sortable fields: "+strings.Join(index.SortFields, ", ")+"\n\n"+
+			"The embedded index serves one process at a time: while the daemon runs, search\n"+
+			"through it with --server http://127.0.0.1:7800.")
 	var filters, facets stringList
 	fs.Var(&filters, "filter", "keep postings whose `field=value` (repeatable)")
 	fs.Var(&facets, "facet", "count the values of `field` among the matches (repeatable)")
@@ -28,6 +35,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	offset := fs.Int("offset", 0, "hits to skip")
 	all := fs.Bool("all", false, "include closed postings")
 	asJSON := fs.Bool("json", false, `print {"total","hits","facets"} as JSON`)
+	server := fs.String("server", "", "search through a running daemon at `URL` (http://127.0.0.1:7800) instead of opening the index")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -52,21 +60,42 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if err := q.Validate(); err != nil {
 		return usageError{err}
 	}
-	cfg, err := loadConfigOrDefault(e.configPath)
-	if err != nil {
-		return err
-	}
-	ix, err := openIndex(cfg)
-	if err != nil {
-		return err
-	}
-	defer ix.Close()
-	res, err := ix.Search(ctx, q)
-	if err != nil {
-		if errors.Is(err, index.ErrBadQuery) {
-			return usageError{err}
+	var res index.Result
+	if *server != "" {
+		params := url.Values{"filter": filters, "facet": facets}
+		if q.Text != "" {
+			params.Set("q", q.Text)
 		}
-		return err
+		if *sortSpec != "" {
+			params.Set("sort", *sortSpec)
+		}
+		params.Set("limit", strconv.Itoa(q.Limit))
+		params.Set("offset", strconv.Itoa(q.Offset))
+		if *all {
+			params.Set("all", "true")
+		}
+		if res, err = remoteSearch(ctx, *server, params); err != nil {
+			return err
+		}
+	} else {
+		cfg, err := loadConfigOrDefault(e.configPath)
+		if err != nil {
+			return err
+		}
+		ix, err := openIndex(cfg)
+		if errors.Is(err, embedded.ErrLocked) {
+			return fmt.Errorf("%w\nwhile the daemon runs, search through it: jobcrawl search --server http://%s ...", err, cfg.Daemon.Listen)
+		}
+		if err != nil {
+			return err
+		}
+		defer ix.Close()
+		if res, err = ix.Search(ctx, q); err != nil {
+			if errors.Is(err, index.ErrBadQuery) {
+				return usageError{err}
+			}
+			return err
+		}
 	}
 	if *asJSON {
 		enc := json.NewEncoder(e.stdout)
@@ -128,4 +157,46 @@ func nonEmpty(s []string) []string {
 		}
 	}
 	return out
+}
+
+// remoteSearch asks a daemon's GET /api/search.
+func remoteSearch(ctx context.Context, server string, params url.Values) (index.Result, error) {
+	var res index.Result
+	base, err := url.Parse(server)
+	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
+		return res, usagef("--server: %q is not an http(s) URL", server)
+	}
+	u := base.JoinPath("/api/search")
+	u.RawQuery = params.Encode()
+	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return res, err
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return res, fmt.Errorf("search %s: %w", base.Host, err)
+	}
+	defer resp.Body.Close()
+	body, err := io.ReadAll(io.LimitReader(resp.Body, 64<<20))
+	if err != nil {
+		return res, fmt.Errorf("search %s: %w", base.Host, err)
+	}
+	if resp.StatusCode != http.StatusOK {
+		var e struct {
+			Error string `json:"error"`
+		}
+		if json.Unmarshal(body, &e) != nil || e.Error == "" {
+			e.Error = resp.Status
+		}
+		if resp.StatusCode == http.StatusBadRequest {
+			return res, usagef("%s", e.Error)
+		}
+		return res, fmt.Errorf("search %s: %s", base.Host, e.Error)
+	}
+	if err := json.Unmarshal(body, &res); err != nil {
+		return res, fmt.Errorf("search %s: %w", base.Host, err)
+	}
+	return res, nil
 }

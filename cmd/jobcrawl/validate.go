@@ -3,6 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
+	"time"
+
+	"github.com/jobcrawl/jobcrawl/daemon"
 )
 
 func runValidate(ctx context.Context, e *env, args []string) error {
@@ -21,5 +24,18 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(e.stdout, "%s: ok: %d sites, %s index in %s\n", e.configPath, len(cfg.Sites), cfg.Index.Backend, cfg.dataDir())
+	now := time.Now()
+	for _, s := range cfg.Sites {
+		sched, _ := daemon.ParseSchedule(s.Schedule, s.Timezone) // valid: loadConfig checked it
+		if sched == nil {
+			fmt.Fprintf(e.stdout, "  %s: no schedule (the daemon crawls it only when asked)\n", s.Name)
+			continue
+		}
+		next := sched.Next(now)
+		if loc, err := time.LoadLocation(s.Timezone); err == nil && s.Timezone != "" {
+			next = next.In(loc) // shown in the zone the expression is read in
+		}
+		fmt.Fprintf(e.stdout, "  %s: %q, next run %s\n", s.Name, s.Schedule, next.Format("Mon 2006-01-02 15:04:05 MST"))
+	}
 	return nil
 }
