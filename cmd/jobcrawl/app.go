@@ -168,6 +168,9 @@ func (e *env) newFlagSet(name, args, about string) *flag.FlagSet {
 // and returns the positional ones.
 func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 	var pos []string
+	// The flag package prints the usage itself on every error; say it once,
+	// here: the help asked for on stdout, a mistake and a hint on stderr.
+	fs.SetOutput(io.Discard)
 	for {
 		if err := fs.Parse(args); err != nil {
 			if errors.Is(err, flag.ErrHelp) {
@@ -175,7 +178,7 @@ func (e *env) parse(fs *flag.FlagSet, args []string) ([]string, error) {
 				fs.Usage()
 				return nil, err
 			}
-			return nil, usageError{err}
+			return nil, usagef("%s: %v (see jobcrawl help %s)", fs.Name(), err, fs.Name())
 		}
 		args = fs.Args()
 		if len(args) == 0 {
