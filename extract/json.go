@@ -278,6 +278,43 @@ func htmlItems(s string) []string {
 	return out
 }
 
+// Or returns f with the fields it lacks taken from g.
+func (f Fields) Or(g Fields) Fields {
+	str := func(a *string, b string) {
+		if *a == "" {
+			*a = b
+		}
+	}
+	str(&f.JobNumber, g.JobNumber)
+	str(&f.Title, g.Title)
+	str(&f.Company, g.Company)
+	str(&f.URL, g.URL)
+	str(&f.ApplyURL, g.ApplyURL)
+	str(&f.WorkplaceType, g.WorkplaceType)
+	str(&f.EmploymentType, g.EmploymentType)
+	str(&f.JobFamily, g.JobFamily)
+	str(&f.Team, g.Team)
+	str(&f.Department, g.Department)
+	str(&f.SalaryText, g.SalaryText)
+	str(&f.DatePosted, g.DatePosted)
+	str(&f.ValidThrough, g.ValidThrough)
+	str(&f.Description, g.Description)
+	if len(f.AltIDs) == 0 {
+		f.AltIDs = g.AltIDs
+	}
+	if len(f.Locations) == 0 && len(f.Places) == 0 {
+		f.Locations, f.Places = g.Locations, g.Places
+	}
+	if len(f.Qualifications) == 0 {
+		f.Qualifications = g.Qualifications
+	}
+	if f.Salary.Max == 0 && f.Salary.Min == 0 {
+		f.Salary = g.Salary
+	}
+	f.Remote = f.Remote || g.Remote
+	return f
+}
+
 // FieldForLabel names the record field a label stands for, as classic
 // careers pages print it ("Job family", "Employment type", "Req ID"), or
 // "" when it is not one jobcrawl knows. APIs that carry custom fields
