@@ -62,6 +62,7 @@ func commands() []command {
 		{"crawl", "[--site NAME]... [--demo] [--json]", "crawl every (or the named) site once into the index", runCrawl},
 		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json]", "search the index", runSearch},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
+		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
 	}
 }
 
