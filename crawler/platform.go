@@ -28,6 +28,10 @@ type platformSource struct {
 	path  string // Workday: /wday/cxs/{tenant}/{site}
 }
 
+// singleResponseMaxBody is the default max_body_size of the platforms
+// that answer a whole board at once.
+const singleResponseMaxBody = 64 << 20
+
 // platformLimits are each paging platform's default and largest page size.
 var platformLimits = map[string][2]int{
 	"lever":           {100, 1000},
@@ -108,6 +112,10 @@ func newPlatformSource(s *Site) (*platformSource, error) {
 		ps.limit = s.PageSize
 	default:
 		ps.limit = lim[0]
+	}
+	if (s.Platform == "greenhouse" || s.Platform == "ashby") && s.Limits.MaxBodySize == 0 {
+		// the whole board, descriptions included, in one response: tens of MB for the largest
+		s.Limits.MaxBodySize = singleResponseMaxBody
 	}
 	if s.Platform == "eightfold" && ps.limit != 10 {
 		return nil, fmt.Errorf("page_size: eightfold's search pages hold 10 postings, whatever one asks")
