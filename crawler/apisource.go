@@ -38,6 +38,11 @@ type apiSource interface {
 	detail(c *apiCall, body []byte, opts extract.Options) (extract.Posting, error)
 }
 
+var (
+	_ apiSource = (*jsonSource)(nil)
+	_ apiSource = (*platformSource)(nil)
+)
+
 // apiPage is what a list response holds.
 type apiPage struct {
 	items    int // postings listed (before details and rejections)

@@ -54,6 +54,16 @@ type Platform interface {
 	Posting(it Item, detail map[string]any, opts extract.Options) (extract.Posting, error)
 }
 
+var (
+	_ Platform = Greenhouse{}
+	_ Platform = Lever{}
+	_ Platform = Ashby{}
+	_ Platform = SmartRecruiters{}
+	_ Platform = Workday{}
+	_ Platform = Eightfold{}
+	_ Platform = EightfoldV2{}
+)
+
 // ByName returns the platform named name.
 func ByName(name string) (Platform, bool) {
 	for _, p := range All {
