@@ -23,13 +23,15 @@ type fakeAPI struct {
 
 	mu       sync.Mutex
 	hits     map[string]int
-	ignore   bool // answer every page as the first (an API that ignores its paging parameter)
+	ignore   bool            // answer every page as the first (an API that ignores its paging parameter)
+	cut      map[string]bool // request URIs answered once cut short
+	gone     map[string]bool // refs whose detail answers 404
 	inFlight int
 	maxIn    int
 }
 
 func newFakeAPI(tb testing.TB, n int) (*fakeAPI, *httptest.Server) {
-	a := &fakeAPI{hits: map[string]int{}}
+	a := &fakeAPI{hits: map[string]int{}, cut: map[string]bool{}, gone: map[string]bool{}}
 	for i := range n {
 		a.jobs = append(a.jobs, map[string]any{
 			"ref":    fmt.Sprintf("R-%04d", 1000+i),
@@ -52,7 +54,14 @@ func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	a.inFlight++
 	a.maxIn = max(a.maxIn, a.inFlight)
 	ignore := a.ignore
+	cut := a.cut[r.URL.RequestURI()]
+	delete(a.cut, r.URL.RequestURI())
 	a.mu.Unlock()
+	if cut {
+		w.Header().Set("Content-Type", "application/json")
+		fmt.Fprint(w, `{"meta": {"total": 11}, "data": {"jobs": [{"ref": "R-1000", "name": "Engi`)
+		return
+	}
 	defer func() { a.mu.Lock(); a.inFlight--; a.mu.Unlock() }()
 
 	q := r.URL.Query()
@@ -112,7 +121,7 @@ func (a *fakeAPI) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		}
 		enc.Encode(map[string]any{"jobs": out})
 	default:
-		if ref, ok := strings.CutPrefix(r.URL.Path, "/v2/job/"); ok {
+		if ref, ok := strings.CutPrefix(r.URL.Path, "/v2/job/"); ok && !a.gone[ref] {
 			for _, j := range a.jobs {
 				if j["ref"] == ref {
 					enc.Encode(map[string]any{"job": j})
@@ -237,6 +246,35 @@ func TestJSONSourceFailures(t *testing.T) {
 		}
 		if st.Complete || st.Errors != 1 || st.Postings != 0 {
 			t.Errorf("complete %v, errors %d, postings %d: want an incomplete run with one error", st.Complete, st.Errors, st.Postings)
+		}
+	})
+	t.Run("a response cut short is retried", func(t *testing.T) {
+		api, srv := newFakeAPI(t, 10)
+		api.cut["/v2/offset?offset=4&limit=4"] = true
+		site := jsonSite(t, crawler.JSONSource{URL: srv.URL + "/v2/offset?offset={offset}&limit={limit}", Items: "data.jobs",
+			Paging: crawler.JSONPaging{Style: "offset", Limit: 4, Total: "meta.total"}})
+		st, err := (&crawler.Crawler{Index: openIndex(t)}).Run(context.Background(), site, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Complete || st.Retries != 1 || st.Postings != 10 {
+			t.Errorf("complete %v, retries %d, postings %d: want the cut page retried and the run complete", st.Complete, st.Retries, st.Postings)
+		}
+	})
+	t.Run("a detail taken down since the list", func(t *testing.T) {
+		api, srv := newFakeAPI(t, 10)
+		api.gone["R-1007"] = true
+		site := jsonSite(t, crawler.JSONSource{URL: srv.URL + "/v2/summaries", Items: "jobs", DetailURL: srv.URL + "/v2/job/{ref}", DetailItem: "job"})
+		ix := openIndex(t)
+		st, err := (&crawler.Crawler{Index: ix}).Run(context.Background(), site, nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !st.Complete || st.Errors != 0 || st.Postings != 9 {
+			t.Errorf("complete %v, errors %d, postings %d: a 404 detail is a posting gone, not a failure", st.Complete, st.Errors, st.Postings)
+		}
+		if _, err := ix.Get(context.Background(), index.RecordID("api", "R-1007")); err == nil {
+			t.Error("the posting whose detail is gone was indexed")
 		}
 	})
 	t.Run("a page limit", func(t *testing.T) {
