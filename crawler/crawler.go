@@ -156,7 +156,8 @@ func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (St
 		return r.finalStats(), err
 	}
 	stopProgress := r.reportProgress(progress)
-	for _, u := range site.StartURLs {
+	r.startSources() // a JSON API, a platform or sitemaps (apisource.go)
+	for _, u := range site.resultPages() {
 		r.visit(u, "list", 1)
 	}
 	r.col.Wait()

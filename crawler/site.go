@@ -36,7 +36,25 @@ type Site struct {
 	// a reload adds the site (Schedule and Timezone are the daemon's too).
 	RunOnStart bool `yaml:"run_on_start" json:"run_on_start,omitempty"`
 
+	// Source says where the postings come from: html (the default: result
+	// pages from StartURLs), json (a careers JSON API, see JSON) or sitemap
+	// (the site's sitemaps, see Sitemap). See sources.go.
+	Source string `yaml:"source" json:"source,omitempty"`
+	// Platform and Board name a board on an applicant-tracking platform
+	// (greenhouse, lever, ashby, smartrecruiters, workday, eightfold), which
+	// is then the source; APIURL overrides the platform's API address and
+	// PageSize its page size.
+	Platform string         `yaml:"platform" json:"platform,omitempty"`
+	Board    string         `yaml:"board" json:"board,omitempty"`
+	APIURL   string         `yaml:"api_url" json:"api_url,omitempty"`
+	PageSize int            `yaml:"page_size" json:"page_size,omitempty"`
+	JSON     *JSONSource    `yaml:"json" json:"json,omitempty"`
+	Sitemap  *SitemapSource `yaml:"sitemap" json:"sitemap,omitempty"`
+	// Discover: sitemap reads the sitemaps for postings beside the result pages.
+	Discover string `yaml:"discover" json:"discover,omitempty"`
+
 	jobLinks, next cascadia.Sel
+	src            sources
 }
 
 // Pagination says how to walk a site's result pages: follow the link the
@@ -79,7 +97,7 @@ func (s *Site) Validate() error {
 		return errors.New("name: missing")
 	case !siteName.MatchString(s.Name):
 		return fmt.Errorf("name: %q must be lowercase letters, digits and '-'", s.Name)
-	case len(s.StartURLs) == 0:
+	case len(s.StartURLs) == 0 && s.walksResultPages():
 		return errors.New("start_urls: at least one URL needed")
 	}
 	for i, u := range s.StartURLs {
@@ -89,6 +107,7 @@ func (s *Site) Validate() error {
 		}
 	}
 	switch {
+	case !s.walksResultPages(): // JSON APIs, platforms and sitemaps have no result pages
 	case s.Pagination.Next == "" && s.Pagination.PageParam == "":
 		return errors.New("pagination: set next or page_param")
 	case s.Pagination.Next != "" && s.Pagination.PageParam != "":
@@ -97,14 +116,20 @@ func (s *Site) Validate() error {
 		return errors.New("job_links: missing (a CSS selector of the links to postings)")
 	}
 	var err error
-	if s.jobLinks, err = cascadia.Parse(s.JobLinks); err != nil {
-		return fmt.Errorf("job_links: %q is not a CSS selector: %v", s.JobLinks, err)
+	s.jobLinks = nil
+	if s.JobLinks != "" {
+		if s.jobLinks, err = cascadia.Parse(s.JobLinks); err != nil {
+			return fmt.Errorf("job_links: %q is not a CSS selector: %v", s.JobLinks, err)
+		}
 	}
 	s.next = nil
 	if s.Pagination.Next != "" {
 		if s.next, err = cascadia.Parse(s.Pagination.Next); err != nil {
 			return fmt.Errorf("pagination.next: %q is not a CSS selector: %v", s.Pagination.Next, err)
 		}
+	}
+	if err := s.validateSource(); err != nil {
+		return err
 	}
 	if err := s.Fields.Compile(); err != nil {
 		return fmt.Errorf("fields.%w", err)
@@ -159,6 +184,9 @@ func (s *Site) hosts() []string {
 	}
 	for _, d := range s.AllowedDomains {
 		add(d)
+	}
+	for _, h := range s.sourceHosts() {
+		add(h)
 	}
 	return out
 }

@@ -63,6 +63,7 @@ func commands() []command {
 		{"daemon", "[--listen HOST:PORT] [--demo]", "crawl each site on its schedule and serve search over HTTP", runDaemon},
 		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json] [--server URL]", "search the index", runSearch},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
+		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
 	}
 }
 
