@@ -2,6 +2,7 @@ package extract
 
 import (
 	"net/url"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -75,11 +76,7 @@ func (x *extraction) setLocations(values []string, src Source) {
 	}
 	var places []Place
 	for _, v := range values {
-		for _, part := range splitLocations(v) {
-			if pl := ParseLocation(part); !pl.empty() {
-				places = append(places, pl)
-			}
-		}
+		places = append(places, ParseLocations(v)...)
 	}
 	if len(places) > 0 {
 		x.p.setPlaces(places)
@@ -87,10 +84,14 @@ func (x *extraction) setLocations(values []string, src Source) {
 	}
 }
 
+var titleWorkplace = regexp.MustCompile(`(?i)\((remote|hybrid)\)|[-–|,]\s*(remote|hybrid)\s*$`)
+
 // splitLocations splits one text holding several locations ("Houston, TX;
 // Austin, TX", "Redmond, WA +2 more") into its parts.
 func splitLocations(s string) []string {
 	s = moreLocations.ReplaceAllString(s, "")
+	// a line that ends in a comma goes on: "Seattle, WA,<br>USA"
+	s = strings.ReplaceAll(strings.ReplaceAll(s, ",\n", ", "), "\n,", ",")
 	var out []string
 	for _, part := range locationSeparators.Split(s, -1) {
 		if part = strings.TrimSpace(part); part != "" {
@@ -143,6 +144,13 @@ func (x *extraction) finish() (Posting, error) {
 	}
 	if p.WorkplaceType == "" && p.Remote {
 		p.WorkplaceType = "remote"
+	}
+	if p.WorkplaceType == "" {
+		// "Product Manager (Remote)", "Data Engineer - Hybrid"
+		if m := titleWorkplace.FindStringSubmatch(p.Title); m != nil {
+			p.WorkplaceType = NormalizeWorkplaceType(m[1] + m[2])
+			x.mark("workplace_type", p.Sources["title"])
+		}
 	}
 	if p.WorkplaceType == "remote" {
 		p.Remote = true

@@ -43,12 +43,31 @@ var labelFields = map[string][]string{
 	"company": {"company", "employer", "hiring company", "company name"},
 }
 
+// labelsElsewhere are the same labels in the other languages careers sites
+// are commonly written in; result tables label their columns with them.
+var labelsElsewhere = map[string][]string{
+	"job_number": {"stellen-id", "referenznummer", "kennziffer", "référence", "numéro de poste", "referencia", "职位编号", "岗位编号"},
+	"title":      {"stellenbezeichnung", "position", "intitulé du poste", "titre du poste", "puesto", "职位名称", "职位", "岗位名称", "岗位", "招聘职位"},
+	"locations":  {"standort", "arbeitsort", "einsatzort", "lieu", "lieu de travail", "ubicación", "localización", "工作地点", "地点", "工作城市", "城市"},
+	"department": {"abteilung", "bereich", "département", "departamento", "部门"},
+	"employment_type": {"anstellungsart", "beschäftigungsart", "arbeitszeit", "type de contrat", "tipo de contrato",
+		"jornada", "工作性质", "职位类型"},
+	"date_posted": {"veröffentlicht", "veröffentlicht am", "date de publication", "publié le", "fecha de publicación",
+		"发布日期", "发布时间", "更新日期", "更新时间"},
+	"valid_through": {"bewerbungsschluss", "bewerbungsfrist", "date limite", "截止日期"},
+	"salary":        {"gehalt", "vergütung", "salaire", "rémunération", "salario", "薪资", "薪酬", "月薪"},
+	"company":       {"unternehmen", "firma", "arbeitgeber", "entreprise", "empresa", "公司名称", "公司", "企业名称", "单位名称", "招聘单位"},
+}
+
 var (
 	labelField   = map[string]string{}   // normalised label → field
 	labelsByWord = map[string][]string{} // first word → labels starting with it, longest first
 )
 
 func init() {
+	for field, labels := range labelsElsewhere {
+		labelFields[field] = append(labelFields[field], labels...)
+	}
 	for field, labels := range labelFields {
 		for _, l := range labels {
 			labelField[l] = field

@@ -169,9 +169,29 @@ func ParseLocation(s string) Place {
 	return p
 }
 
+// ParseLocations reads a text that may name several locations ("Houston,
+// TX; Austin, TX", "Redmond, WA +2 more", one a line) and returns each,
+// normalised, in order.
+func ParseLocations(s string) []Place {
+	var out []Place
+	for _, part := range splitLocations(s) {
+		if pl := ParseLocation(part); !pl.empty() {
+			out = append(out, pl)
+		}
+	}
+	return out
+}
+
 // placeFromAddress builds a Place from a schema.org PostalAddress's parts.
 func placeFromAddress(city, region, country string) Place {
 	p := Place{City: cleanString(city), Region: cleanString(region)}
+	if p.Region == "" && strings.ContainsAny(p.City, ",-|/") {
+		// a whole location in the locality: "AMER - Canada - Quebec - Montreal - 10 Rue Duke"
+		if pl := ParseLocation(p.City); pl.Country != "" && pl.City != "" &&
+			(country == "" || pl.Country == countryName(cleanString(country)) || pl.Country == cleanString(country)) {
+			return pl
+		}
+	}
 	if country = cleanString(country); country != "" {
 		if c := countryName(country); c != "" {
 			p.Country = c
