@@ -30,10 +30,72 @@ func Parse(r io.Reader, opts Options) ([]Posting, error) {
 	}
 	root, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
-		return nil, err
+		// x/net/html refuses a document nested deeper than 512 elements (a
+		// page that never closes its <div>s): read it with its nesting capped.
+		if root, err = html.Parse(bytes.NewReader(capNesting(raw, nestingCap))); err != nil {
+			return nil, &RejectError{URL: opts.URL, Reason: ErrNoPosting, Detail: err.Error()}
+		}
 	}
 	opts.Raw = raw
 	return HTML(root, opts)
+}
+
+// nestingCap is how deep capNesting lets elements nest: well under the
+// parser's 512, since elements whose end tag is optional are not counted.
+const nestingCap = 200
+
+// capNesting rewrites raw so that no element opens deeper than limit: the
+// start and end tags of deeper elements are dropped, their text kept. The
+// nesting is counted from the tags as written, which is close enough to what
+// the parser builds for this one purpose.
+func capNesting(raw []byte, limit int) []byte {
+	z := html.NewTokenizer(bytes.NewReader(raw))
+	out := bytes.NewBuffer(make([]byte, 0, len(raw)))
+	var open []atom.Atom
+	dropped := map[atom.Atom]int{}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return out.Bytes()
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if uncounted(a) {
+				break
+			}
+			if len(open) >= limit {
+				dropped[a]++
+				continue
+			}
+			open = append(open, a)
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if dropped[a] > 0 {
+				dropped[a]--
+				continue
+			}
+			for i := len(open) - 1; i >= 0; i-- {
+				if open[i] == a {
+					open = open[:i]
+					break
+				}
+			}
+		}
+		out.Write(z.Raw())
+	}
+}
+
+// uncounted elements are void, or closed by the parser without an end tag.
+func uncounted(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input, atom.Link, atom.Meta,
+		atom.Source, atom.Track, atom.Wbr, atom.P, atom.Li, atom.Dt, atom.Dd, atom.Option, atom.Optgroup, atom.Tr,
+		atom.Td, atom.Th, atom.Tbody, atom.Thead, atom.Tfoot, atom.Colgroup, atom.Html, atom.Head, atom.Body, 0:
+		return true
+	}
+	return false
 }
 
 // HTML extracts the postings of one parsed HTML document (root is the
@@ -92,10 +154,37 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrGone, Detail: "the page says so", Partial: x.p}
 	}
 	p, err := x.finish()
+	if x.structured() {
+		if err != nil {
+			return nil, err
+		}
+		return []Posting{p}, nil
+	}
+	// A page with no structured posting may be a result page: several job
+	// cards, and at most a stray label of one of them, or of the preview of
+	// one (two-pane search pages), read as the page's own.
+	if cards := sc.cards(x.base); len(cards) >= minCards &&
+		(err != nil || cardIDs(cards)[p.JobNumber] || listingTitle.MatchString(sc.pageHeading())) {
+		return cardPostings(cards, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return []Posting{p}, nil
+}
+
+// listingTitle is how a result page titles itself: "46 jobs in India",
+// "Search results", "Jobs at Contoso", "Offres d'emploi".
+var listingTitle = regexp.MustCompile(`(?i)^\W*[\d,.]+\+?\s+(\w+\s+)?(jobs?|results?|positions?|openings?|vacancies|postings?|offres?|stellen(angebote)?|empleos?)\b|\b(search results|job search|search jobs|(jobs|careers|openings|vacancies|positions) (in|at|for|near)\b)|^\W*(jobs|careers|open positions|current openings|job openings|stellenangebote|offres d'emploi)\W*$`)
+
+// pageHeading is the page's h1, else its <title>.
+func (sc *scan) pageHeading() string {
+	for _, h := range sc.h1 {
+		if t := cleanString(nodeText(h)); t != "" {
+			return t
+		}
+	}
+	return sc.title
 }
 
 var htmlClose = regexp.MustCompile(`(?i)</html\s*>`)
@@ -115,20 +204,25 @@ func Truncated(raw []byte) bool {
 
 // scan is what one walk of the DOM collects for the sources.
 type scan struct {
+	root      *html.Node
 	ldBlocks  []string
 	items     []*html.Node // microdata itemscope / RDFa typeof roots of a JobPosting
 	h1        []*html.Node
 	title     string
 	metas     map[string]string
 	canonical string
+	h2        *html.Node   // the first h2, the title of a fragment that has no h1
 	desc      []*html.Node // elements whose class or id says they hold the description
 	segs      []segment
+	// links are the <a href> and the elements with a job id in a data
+	// attribute (data-job-id…) outside <head>, <nav> and <footer>, in page order.
+	links []*html.Node
 }
 
 var descClass = regexp.MustCompile(`(?i)(^|\s)[\w-]*((job|position|posting|vacancy)[-_]?)?(description|job[-_]?details|posting[-_]?body|job[-_]?body|jd[-_]?(content|body|info))($|\s)`)
 
 func scanPage(root *html.Node) *scan {
-	sc := &scan{metas: map[string]string{}}
+	sc := &scan{root: root, metas: map[string]string{}}
 	var sb segmentBuilder
 	sc.walk(root, &sb, 0, false, false)
 	sb.flush()
@@ -174,6 +268,10 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 			}
 		case atom.H1:
 			sc.h1 = append(sc.h1, n)
+		case atom.H2:
+			if sc.h2 == nil && !quiet {
+				sc.h2 = n
+			}
 		case atom.Head, atom.Nav, atom.Footer:
 			// navigation and footers hold links and legal text, never the posting
 			quiet = true
@@ -182,6 +280,9 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 			strings.Contains(attr(n, "typeof"), "JobPosting")) {
 			sc.items = append(sc.items, n)
 			inItem = true
+		}
+		if !quiet && (n.DataAtom == atom.A && hasAttr(n, "href") || jobIDAttr(n) != "") {
+			sc.links = append(sc.links, n)
 		}
 		if len(sc.desc) < 4 && !quiet && (descClass.MatchString(attr(n, "class")) || descClass.MatchString(attr(n, "id"))) &&
 			n.DataAtom != atom.Body {

@@ -94,6 +94,10 @@ func (x *extraction) fromPage(sc *scan) {
 			p.Sources["url"] = SourcePage
 		}
 	}
+	// the page's other address for itself: og:url often differs from the canonical link
+	if og := x.resolve(sc.metas["og:url"]); og != "" && og != p.URL && x.sameSite(og) && idFromURL(og) != "" {
+		p.URLs = append(p.URLs, og)
+	}
 	if !x.has("company") {
 		name := careersSuffix.ReplaceAllString(sc.metas["og:site_name"], "")
 		x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
@@ -114,11 +118,22 @@ func (x *extraction) fromPage(sc *scan) {
 		}
 		x.setText("description", &p.Description, d, SourcePage)
 	}
-	if !x.has("qualifications") && descNode != nil {
-		if q := qualificationItems(descNode); len(q) > 0 {
+	if !x.has("qualifications") {
+		// under a heading in the description, else anywhere in the page's content
+		qroot := descNode
+		if qroot == nil {
+			qroot = mainNode(sc)
+		}
+		if qroot == nil {
+			qroot = sc.root
+		}
+		if q := qualificationItems(qroot); len(q) > 0 {
 			p.Qualifications = q
 			x.mark("qualifications", SourcePage)
 		}
+	}
+	if !x.has("apply_url") {
+		x.setText("apply_url", &p.ApplyURL, x.applyLink(sc), SourcePage)
 	}
 	// A job number from the URL alone needs the page to look like a
 	// posting: a field read from its markup, or a description of some length.
@@ -129,6 +144,61 @@ func (x *extraction) fromPage(sc *scan) {
 			x.setIDs([]string{id}, SourceURL)
 		}
 	}
+}
+
+var (
+	// applyText is what an apply button says.
+	applyText = regexp.MustCompile(`(?i)^\W*(apply|apply now|apply (for|to) (this|the) (job|position|role|vacancy)|apply online|apply here|easy apply|quick apply|start (your )?application|submit (your )?application|bewerben|jetzt bewerben|online bewerben|postuler|postuler maintenant|candidater|candidatar(se)?|postularme|solliciteer|申请职位|立即申请|申请|応募する|応募)\W*$`)
+	// applyAttr is a class, id or tracking name that says "apply".
+	applyAttr = regexp.MustCompile(`(?i)(^|[-_\s])apply([-_\s]|$)|apply-?(button|btn|link|now)|(button|btn)-?apply|bewerb`)
+)
+
+// applyLink is the address of the page's apply button or link: a link that
+// says "Apply" (or "Bewerben", "Postuler"…), else one whose class or id does.
+// A link to the page itself (an anchor, a script) does not count.
+func (x *extraction) applyLink(sc *scan) string {
+	byAttr := ""
+	for _, n := range sc.links {
+		if n.DataAtom != atom.A {
+			continue
+		}
+		href := strings.TrimSpace(attr(n, "href"))
+		if href == "" || strings.HasPrefix(href, "#") {
+			continue
+		}
+		u := x.resolve(href)
+		if u == "" || u == x.opts.URL {
+			continue
+		}
+		if applyText.MatchString(shortText(n, 60)) {
+			return u
+		}
+		if byAttr == "" && (applyAttr.MatchString(attr(n, "class")) || applyAttr.MatchString(attr(n, "id")) ||
+			applyAttr.MatchString(attr(n, "data-automation-id")) || applyAttr.MatchString(attr(n, "aria-label"))) {
+			byAttr = u
+		}
+	}
+	return byAttr
+}
+
+// shortText is the text of n, cut after about max bytes: enough to read a
+// button's label without rendering a large subtree.
+func shortText(n *html.Node, max int) string {
+	var b strings.Builder
+	var visit func(n *html.Node, d int)
+	visit = func(n *html.Node, d int) {
+		for c := n.FirstChild; c != nil && b.Len() <= max && d < 32; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				b.WriteString(c.Data)
+				b.WriteByte(' ')
+			case c.Type == html.ElementNode && !skipped(c.DataAtom):
+				visit(c, d+1)
+			}
+		}
+	}
+	visit(n, 0)
+	return cleanString(b.String())
 }
 
 // evidence counts the fields read from the page's markup (structured data,
@@ -144,7 +214,7 @@ func (x *extraction) evidence() int {
 }
 
 // gonePhrase is what a careers site says on the page of a job it took down.
-var gonePhrase = regexp.MustCompile(`(?i)(no longer (available|accepting|open|active)|job (not found|has expired|is closed|has been (filled|closed|removed))|position (has been filled|is (no longer|closed))|posting (has expired|is closed|not found)|page (not found|does not exist)|\b404\b|expired job)`)
+var gonePhrase = regexp.MustCompile(`(?i)(no longer (available|accepting|open|active)|job (not found|has expired|is closed|has been (filled|closed|removed))|position (has been filled|is (no longer|closed))|posting (has expired|is closed|not found)|page (not found|does not exist)|expired job|^\W*404\b|\berror\W*404\b|\b404\W*(error|not found|page))`)
 
 // soft404 reports whether the page, lacking structured data, says the job is gone.
 func (x *extraction) soft404(sc *scan) bool {
@@ -209,6 +279,12 @@ func pageTitle(sc *scan, company string) string {
 	if sc.title != "" {
 		return strings.TrimSpace(titleSuffix.ReplaceAllString(sc.title, ""))
 	}
+	if sc.h2 != nil {
+		// a fragment of a page: its first heading
+		if t := cleanString(nodeText(sc.h2)); len(t) < 300 {
+			return t
+		}
+	}
 	return ""
 }
 
@@ -260,7 +336,7 @@ func qualificationItems(root *html.Node) []string {
 			return
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode || skipped(c.DataAtom) {
+			if c.Type != html.ElementNode || skipped(c.DataAtom) || c.DataAtom == atom.Nav || c.DataAtom == atom.Footer {
 				continue
 			}
 			switch {
@@ -340,6 +416,12 @@ func idFromURL(raw string) string {
 	for i := len(segs) - 1; i >= 0; i-- {
 		if m := urlIDLead.FindStringSubmatch(segs[i]); m != nil {
 			return m[1]
+		}
+	}
+	// a slug ending in the id: "/job/Senior-Manager_24WD81528", "/jobs/view/sales-lead-3943870863"
+	if n := len(segs); n > 0 {
+		if id := trailingID(segs[n-1]); id != "" && ValidJobNumber(id) {
+			return id
 		}
 	}
 	return ""
