@@ -61,6 +61,7 @@ func commands() []command {
 	return []command{
 		{"crawl", "[--site NAME]... [--demo] [--json]", "crawl every (or the named) site once into the index", runCrawl},
 		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json]", "search the index", runSearch},
+		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 	}
 }
