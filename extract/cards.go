@@ -47,7 +47,7 @@ func trailingID(seg string) string {
 	if m == nil {
 		return ""
 	}
-	return firstOf(m[1], m[2])
+	return firstNonEmpty(m[1], m[2])
 }
 
 // jobIDAttrs are the data attributes result pages keep a posting's id in.
@@ -372,8 +372,8 @@ func (x *extraction) fromCard(c card) {
 	}
 
 	src := SourceCard
-	x.setText("title", &p.Title, firstOf(linkHeading, hintTitle), src)
-	x.setText("company", &p.Company, firstOf(company, hintCompany), src)
+	x.setText("title", &p.Title, firstNonEmpty(linkHeading, hintTitle), src)
+	x.setText("company", &p.Company, firstNonEmpty(company, hintCompany), src)
 	if hintLocation != "" {
 		x.setLocations([]string{hintLocation}, src)
 	}
@@ -383,7 +383,7 @@ func (x *extraction) fromCard(c card) {
 		x.setText("employment_type", &p.EmploymentType, kind, src)
 	}
 	x.applyLabels(labels, src)
-	x.setText("title", &p.Title, firstOf(linkText, firstHeading), src)
+	x.setText("title", &p.Title, firstNonEmpty(linkText, firstHeading), src)
 
 	// what is left, by what the text looks like
 	for _, l := range leaves {
@@ -427,15 +427,6 @@ func looksLikeLocation(s string) bool {
 		}
 	}
 	return true
-}
-
-func firstOf(vs ...string) string {
-	for _, v := range vs {
-		if v != "" {
-			return v
-		}
-	}
-	return ""
 }
 
 // columnFields returns, for a table row, the field each cell holds as its

@@ -285,7 +285,7 @@ func compareListing(t *testing.T, tl *tally, e manifestEntry, postings []extract
 	stated := map[string]bool{}
 	for _, c := range cards {
 		want, _ := c.(map[string]any)
-		id := firstNonEmpty(str(want["id"]), str(want["job_id"]))
+		id := firstOf(str(want["id"]), str(want["job_id"]))
 		stated[id] = true
 		p, ok := byID[id]
 		tl.check("job_number", ok, "%s: card %s not found", e.File, id)
@@ -349,7 +349,7 @@ func strs(v any) []string {
 
 func collapse(s string) string { return strings.Join(strings.Fields(s), " ") }
 
-func firstNonEmpty(vs ...string) string {
+func firstOf(vs ...string) string {
 	for _, v := range vs {
 		if v != "" {
 			return v

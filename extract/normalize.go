@@ -13,7 +13,7 @@ var dateLayouts = []string{
 	"2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02", "2006/01/02", "2006.01.02", "20060102",
 	"Jan 2, 2006", "January 2, 2006", "Jan 2 2006", "January 2 2006", "2 Jan 2006", "2 January 2006",
 	"02 Jan 2006", "2-Jan-2006", "02-Jan-2006", "Jan. 2, 2006", "Mon, 02 Jan 2006 15:04:05 MST", time.RFC1123Z,
-	"Monday, January 2, 2006", "Mon, Jan 2, 2006",
+	"Monday, January 2, 2006", "Mon, Jan 2, 2006", "Mon, 2 Jan 2006", "Monday, 2 January 2006",
 }
 
 var (
@@ -195,7 +195,7 @@ var currencySymbols = []struct{ sym, code string }{
 
 var (
 	currencyCode = regexp.MustCompile(`\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|CNY|INR|SGD|HKD|SEK|NOK|DKK|PLN|CZK|ILS|BRL|MXN|ZAR|KRW|TWD|AED|SAR|HUF|RON|TRY)\b`)
-	amount       = regexp.MustCompile(`(\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
+	amount       = regexp.MustCompile(`(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
 	periodWords  = []struct {
 		re     *regexp.Regexp
 		period string
