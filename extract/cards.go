@@ -253,6 +253,7 @@ func (x *extraction) fromCard(c card) {
 		x.setText("url", &p.URL, c.href, SourceCard) // a file read with no address: keep the link as written
 	}
 
+	used := map[string]bool{} // texts a header or label assigned already
 	// a table row: the header names the columns
 	if cols := columnFields(c.root); cols != nil {
 		labels := map[string]labelValue{}
@@ -264,6 +265,7 @@ func (x *extraction) fromCard(c card) {
 			if i < len(cols) && cols[i] != "" {
 				if v := cleanString(nodeText(td)); v != "" {
 					labels[cols[i]] = labelValue{label: cols[i], values: []string{v}}
+					used[v] = true
 				}
 			}
 			i++
@@ -361,12 +363,14 @@ func (x *extraction) fromCard(c card) {
 		if field, ok := labelField[normLabel(t)]; ok && i+1 < len(leaves) {
 			if _, dup := labels[field]; !dup {
 				labels[field] = labelValue{label: normLabel(t), values: []string{leaves[i+1].text}}
+				used[cleanString(leaves[i+1].text)] = true
 			}
 			continue
 		}
 		for _, pair := range splitLabelled(t) {
 			if _, dup := labels[labelField[pair.label]]; !dup {
 				labels[labelField[pair.label]] = pair
+				used[t] = true
 			}
 		}
 	}
@@ -388,7 +392,7 @@ func (x *extraction) fromCard(c card) {
 	// what is left, by what the text looks like
 	for _, l := range leaves {
 		t := cleanString(l.text)
-		if t == "" || inLink(l.n) || t == p.Title || t == p.Company || len(t) > 160 {
+		if t == "" || used[t] || inLink(l.n) || t == p.Title || t == p.Company || len(t) > 160 {
 			continue
 		}
 		if _, isLabel := labelField[normLabel(t)]; isLabel {

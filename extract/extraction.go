@@ -56,6 +56,9 @@ func (x *extraction) setIDs(ids []string, src Source) {
 		case !x.has("job_number"):
 			x.p.JobNumber = id
 			x.mark("job_number", src)
+		case x.p.Sources["job_number"] == SourceOverride && src != SourceOverride:
+			// the site's rule overrode what the page's markup says: that is
+			// no alternate id, it is what the rule was written to correct
 		case id != x.p.JobNumber && !slices.Contains(x.p.AltIDs, id):
 			x.p.AltIDs = append(x.p.AltIDs, id)
 		}
@@ -166,6 +169,8 @@ func (x *extraction) validate() error {
 	switch {
 	case p.JobNumber == "" && x.badID != "":
 		return reject(ErrBadJobNumber, strconv.Quote(x.badID))
+	case p.JobNumber == "" && p.Title != "":
+		return reject(ErrNoJobNumber, "title "+strconv.Quote(p.Title))
 	case p.JobNumber == "":
 		return reject(ErrNoJobNumber, "")
 	case !ValidJobNumber(p.JobNumber):

@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/net/html"
@@ -31,7 +32,7 @@ var labelFields = map[string][]string{
 	"department": {"department", "departments", "division", "business unit", "organization", "organisation"},
 	"employment_type": {"employment type", "job type", "type of employment", "schedule", "work type",
 		"contract type", "position type", "employment", "hours", "time type", "job schedule", "working hours",
-		"type of contract", "employment status"},
+		"type of contract", "employment status", "type"},
 	"workplace_type": {"work site", "workplace", "workplace type", "work mode", "work model", "location type",
 		"work arrangement", "remote type", "work location type", "remote", "work style", "on-site/remote"},
 	"date_posted": {"posted", "date posted", "posting date", "posted on", "published", "publish date",
@@ -115,8 +116,11 @@ type labelValue struct {
 func findLabels(segs []segment) map[string]labelValue {
 	out := map[string]labelValue{}
 	put := func(field, label string, values []string) {
-		if _, ok := out[field]; ok || len(values) == 0 {
+		if len(values) == 0 {
 			return
+		}
+		if old, ok := out[field]; ok && (field != "job_number" || hasJobNumber(old.values)) {
+			return // the first wins, unless it was a job number label with none in it
 		}
 		out[field] = labelValue{label, values}
 	}
@@ -146,6 +150,17 @@ func findLabels(segs []segment) map[string]labelValue {
 		}
 	}
 	return out
+}
+
+func hasJobNumber(values []string) bool {
+	for _, v := range values {
+		for _, id := range splitIDs(v) {
+			if ValidJobNumber(id) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // valuesAfter returns the segments after segs[i] that belong to its value:
@@ -219,13 +234,35 @@ func splitLabelled(line string) []labelValue {
 			continue
 		}
 		if l, m := labelAt(lower, i); l != "" {
+			// a line whose labels take colons: a label word without one is
+			// part of a value ("Location: Remote - US")
+			if colon && !strings.HasSuffix(l, "#") && !colonAt(lower, i+m) {
+				continue
+			}
 			found = append(found, at{l, i, i + m})
 			i += m - 1
 		}
 	}
-	// without a colon or a '#', only a line of several labels is a label line
+	// without a colon or a '#', only a line of several labels is a label
+	// line, or one whose label is a date's and whose value is one
+	// ("Posted on Nov 3, 2026 · Apply by 12/15/2026")
 	if !colon && !strings.HasSuffix(first, "#") && len(found) < 3 {
-		return nil
+		var dates []labelValue
+		for k, f := range found {
+			field := labelField[f.label]
+			if field != "date_posted" && field != "valid_through" {
+				continue
+			}
+			end := len(line)
+			if k+1 < len(found) {
+				end = found[k+1].start
+			}
+			v := strings.Trim(line[f.end:end], " ·|,;-–")
+			if ParseDate(v, time.Time{}) != "" {
+				dates = append(dates, labelValue{f.label, []string{v}})
+			}
+		}
+		return dates
 	}
 	var out []labelValue
 	for k, f := range found {
@@ -239,6 +276,12 @@ func splitLabelled(line string) []labelValue {
 		}
 	}
 	return out
+}
+
+// colonAt reports whether a colon follows lower[i:], after spaces.
+func colonAt(lower string, i int) bool {
+	rest := strings.TrimLeft(lower[i:], " ")
+	return strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "：")
 }
 
 // labelAt returns the longest label starting at lower[i:] and ending at a

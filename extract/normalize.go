@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 var dateLayouts = []string{
@@ -143,8 +144,8 @@ var employmentTypes = []struct {
 // part_time, contract, temporary, internship, or other for a type it does
 // not know; "" for an empty text.
 func NormalizeEmploymentType(s string) string {
-	if cleanString(s) == "" {
-		return ""
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		return "" // nothing, or a number: not a type at all
 	}
 	if kind, ok := employmentType(s); ok {
 		return kind
@@ -203,8 +204,8 @@ var (
 		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b|\bby\b)\s*(hour|hr|h)\b|\bhourly\b|\bstunde\b`), "HOUR"},
 		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(day)\b|\bdaily\b`), "DAY"},
 		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(week|wk)\b|\bweekly\b`), "WEEK"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(month|mo)\b|\bmonthly\b|\bmonat\b`), "MONTH"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\bp\.?a\.?\b|\bjahr\b`), "YEAR"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(month|mo)\b|\bmonthly\b|\bmonat\b|\b(par|al|por)\s+(mois|mes)\b|\bmensuel`), "MONTH"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\bp\.?a\.?\b|\bjahr\b|\b(par|al|por)\s+(an|année|año)\b|\bannuel`), "YEAR"},
 	}
 )
 

@@ -153,8 +153,9 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	if x.soft404(sc) {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrGone, Detail: "the page says so", Partial: x.p}
 	}
+	own := x.structured() // before finish adds the site's company
 	p, err := x.finish()
-	if x.structured() {
+	if own {
 		if err != nil {
 			return nil, err
 		}
@@ -455,6 +456,9 @@ func repairJSON(s string) string {
 			esc = true
 		case r == '"':
 			in = !in
+		case in && r == '\n':
+			b.WriteString(`\n`)
+			continue
 		case in && r < 0x20:
 			b.WriteString(" ")
 			continue

@@ -58,7 +58,11 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 		case "department":
 			x.setText(field, &p.Department, first, src)
 		case "employment_type":
-			x.setText(field, &p.EmploymentType, NormalizeEmploymentType(first), src)
+			if kind, ok := employmentType(first); ok {
+				x.setText(field, &p.EmploymentType, kind, src)
+			} else if lv.label != "type" { // "Type: Engineering" says nothing of employment
+				x.setText(field, &p.EmploymentType, NormalizeEmploymentType(first), src)
+			}
 		case "workplace_type":
 			x.setText(field, &p.WorkplaceType, NormalizeWorkplaceType(first), src)
 		case "date_posted":
@@ -101,6 +105,13 @@ func (x *extraction) fromPage(sc *scan) {
 	if !x.has("company") {
 		name := careersSuffix.ReplaceAllString(sc.metas["og:site_name"], "")
 		x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
+	}
+	if !x.has("company") {
+		// "Customer Success Manager | Wingtip Careers": the site's name, when it says it is a careers site
+		if suffix := titleSuffix.FindString(sc.title); suffix != "" && careersSuffix.MatchString(suffix) {
+			name := strings.Trim(careersSuffix.ReplaceAllString(suffix, ""), " |–—·-")
+			x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
+		}
 	}
 	descNode := sc.descNode()
 	if !x.has("description") {
