@@ -102,11 +102,12 @@ func (x *extraction) fromPage(sc *scan) {
 	if og := x.resolve(sc.metas["og:url"]); og != "" && og != p.URL && x.sameSite(og) && idFromURL(og) != "" {
 		p.URLs = append(p.URLs, og)
 	}
-	if !x.has("company") {
+	// the site's name is a guess at the company: the configured one is better
+	if !x.has("company") && x.opts.Company == "" {
 		name := careersSuffix.ReplaceAllString(sc.metas["og:site_name"], "")
 		x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
 	}
-	if !x.has("company") {
+	if !x.has("company") && x.opts.Company == "" {
 		// "Customer Success Manager | Wingtip Careers": the site's name, when it says it is a careers site
 		if suffix := titleSuffix.FindString(sc.title); suffix != "" && careersSuffix.MatchString(suffix) {
 			name := strings.Trim(careersSuffix.ReplaceAllString(suffix, ""), " |–—·-")
