@@ -65,7 +65,9 @@ func TestDeeplyNestedDocument(t *testing.T) {
 	})
 }
 
-func el(a atom.Atom) *html.Node { return &html.Node{Type: html.ElementNode, DataAtom: a, Data: a.String()} }
+func el(a atom.Atom) *html.Node {
+	return &html.Node{Type: html.ElementNode, DataAtom: a, Data: a.String()}
+}
 
 func TestInvalidUTF8GivesValidText(t *testing.T) {
 	g := extractFile(t, "testdata/invalid_utf8.html")

@@ -76,7 +76,9 @@ func TestRules(t *testing.T) {
 		{"description", extract.Rules{"description": {Selector: ".body p"}},
 			func(p extract.Posting) (any, any) { return p.Description, "Drive forklifts.\nSafely." }},
 		{"qualifications", extract.Rules{"qualifications": {Selector: ".needs li"}},
-			func(p extract.Posting) (any, any) { return p.Qualifications, []string{"Forklift licence", "Night shifts"} }},
+			func(p extract.Posting) (any, any) {
+				return p.Qualifications, []string{"Forklift licence", "Night shifts"}
+			}},
 		{"a rule that matches nothing leaves automatic extraction", extract.Rules{"job_number": {Selector: ".absent"}},
 			func(p extract.Posting) (any, any) { return p.JobNumber, "LD-1" }},
 		{"a regex that matches nothing likewise", extract.Rules{"job_number": {Selector: ".req-id", Regex: `X-(\d+)`}},
