@@ -139,12 +139,18 @@ func (sc *scan) cards(base *url.URL) []card {
 			continue
 		}
 		href := strings.TrimSpace(attr(n, "href"))
+		if href == "" || href[0] == '#' {
+			continue // the page itself
+		}
 		u, err := url.Parse(href)
 		if err != nil || u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" {
 			continue
 		}
 		if base != nil {
 			u = base.ResolveReference(u)
+			if u.Host == base.Host && u.Path == base.Path && u.RawQuery == base.RawQuery {
+				continue
+			}
 		}
 		if id := jobIDFromLink(u); id != "" {
 			cands = append(cands, candidate{n: n, id: id, href: u.String()})
@@ -202,12 +208,18 @@ func (sc *scan) cards(base *url.URL) []card {
 	return out
 }
 
-func cardIDs(cards []card) map[string]bool {
-	ids := make(map[string]bool, len(cards))
-	for _, c := range cards {
-		ids[c.id] = true
+// readInCard reports whether the job number id was read from a label
+// inside the card of that id: one card's "Req ID: 123" taken for the page's.
+func readInCard(cards []card, id string, where *html.Node) bool {
+	if where == nil {
+		return false
 	}
-	return ids
+	for _, c := range cards {
+		if c.id == id && contains(c.root, where) {
+			return true
+		}
+	}
+	return false
 }
 
 // cardPostings reads one posting from each card. Cards without a title

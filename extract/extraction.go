@@ -2,6 +2,8 @@ package extract
 
 import (
 	"net/url"
+
+	"golang.org/x/net/html"
 	"regexp"
 	"slices"
 	"strconv"
@@ -15,8 +17,9 @@ type extraction struct {
 	p      Posting
 	opts   Options
 	base   *url.URL
-	reqIDs []string // requisition ids: alternates, or the job number when nothing better is found
-	badID  string   // the first candidate job number that did not look like one
+	reqIDs []string   // requisition ids: alternates, or the job number when nothing better is found
+	badID  string     // the first candidate job number that did not look like one
+	idNode *html.Node // where on the page a labelled job number was read
 }
 
 func newExtraction(opts Options) *extraction {

@@ -107,6 +107,7 @@ type segment struct {
 type labelValue struct {
 	label  string
 	values []string
+	node   *html.Node // the block it was read in, when read from the page's text
 }
 
 // findLabels reads the label/value pairs of the page's segments: a label on
@@ -115,14 +116,14 @@ type labelValue struct {
 // on one line ("Job # 322695 Locations United States, Houston (TX) Teams Sales").
 func findLabels(segs []segment) map[string]labelValue {
 	out := map[string]labelValue{}
-	put := func(field, label string, values []string) {
+	put := func(field, label string, values []string, node *html.Node) {
 		if len(values) == 0 {
 			return
 		}
 		if old, ok := out[field]; ok && (field != "job_number" || hasJobNumber(old.values)) {
 			return // the first wins, unless it was a job number label with none in it
 		}
-		out[field] = labelValue{label, values}
+		out[field] = labelValue{label, values, node}
 	}
 	for i := 0; i < len(segs); i++ {
 		s := segs[i]
@@ -133,20 +134,20 @@ func findLabels(segs []segment) map[string]labelValue {
 		if field, ok := labelField[norm]; ok {
 			// a label alone: the values follow, in the block after it
 			vals := valuesAfter(segs, i)
-			put(field, norm, vals)
+			put(field, norm, vals, s.node)
 			i += len(vals)
 			continue
 		}
 		if s.lead != "" {
 			if field, ok := labelField[normLabel(s.lead)]; ok && strings.HasPrefix(s.text, s.lead) {
 				if v := strings.TrimLeft(strings.TrimSpace(s.text[len(s.lead):]), ":：- "); v != "" {
-					put(field, normLabel(s.lead), []string{v})
+					put(field, normLabel(s.lead), []string{v}, s.node)
 					continue
 				}
 			}
 		}
 		for _, pair := range splitLabelled(s.text) {
-			put(labelField[pair.label], pair.label, pair.values)
+			put(labelField[pair.label], pair.label, pair.values, s.node)
 		}
 	}
 	return out
@@ -259,7 +260,7 @@ func splitLabelled(line string) []labelValue {
 			}
 			v := strings.Trim(line[f.end:end], " ·|,;-–")
 			if ParseDate(v, time.Time{}) != "" {
-				dates = append(dates, labelValue{f.label, []string{v}})
+				dates = append(dates, labelValue{label: f.label, values: []string{v}})
 			}
 		}
 		return dates
@@ -272,7 +273,7 @@ func splitLabelled(line string) []labelValue {
 		}
 		v := labelSeparator.ReplaceAllString(line[f.end:end], "")
 		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, labelValue{f.label, []string{v}})
+			out = append(out, labelValue{label: f.label, values: []string{v}})
 		}
 	}
 	return out

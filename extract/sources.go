@@ -37,7 +37,11 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 			if len(ids) == 0 && x.badID == "" {
 				x.badID = first // "to be announced", a date…: said, but not a job number
 			}
+			had := x.has("job_number")
 			x.setIDs(ids, src)
+			if !had && x.has("job_number") {
+				x.idNode = lv.node
+			}
 		case "alt_ids":
 			for _, v := range lv.values {
 				for _, id := range splitIDs(v) {
