@@ -372,9 +372,9 @@ func (x *extraction) fromCard(c card) {
 	}
 	for i, l := range leaves {
 		t := cleanString(l.text)
-		if field, ok := labelField[normLabel(t)]; ok && i+1 < len(leaves) {
+		if field, norm, ok := labelOf(t); ok && i+1 < len(leaves) {
 			if _, dup := labels[field]; !dup {
-				labels[field] = labelValue{label: normLabel(t), values: []string{leaves[i+1].text}}
+				labels[field] = labelValue{label: norm, values: []string{leaves[i+1].text}}
 				used[cleanString(leaves[i+1].text)] = true
 			}
 			continue
@@ -407,7 +407,7 @@ func (x *extraction) fromCard(c card) {
 		if t == "" || used[t] || inLink(l.n) || t == p.Title || t == p.Company || len(t) > 160 {
 			continue
 		}
-		if _, isLabel := labelField[normLabel(t)]; isLabel {
+		if _, _, isLabel := labelOf(t); isLabel {
 			continue
 		}
 		switch {
@@ -481,7 +481,7 @@ func columnFields(tr *html.Node) []string {
 		if th.Type != html.ElementNode {
 			continue
 		}
-		field := labelField[normLabel(nodeText(th))]
+		field, _, _ := labelOf(nodeText(th))
 		if field == "alt_ids" {
 			field = "job_number"
 		}

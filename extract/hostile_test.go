@@ -139,3 +139,25 @@ func TestTruncatedPageIsRejected(t *testing.T) {
 		t.Errorf("reason: got %q", extract.Reason(err))
 	}
 }
+
+func TestTruncated(t *testing.T) {
+	cases := []struct {
+		doc  string
+		want bool
+	}{
+		{"<!DOCTYPE html><html><body>x</body></html>", false},
+		{"<!DOCTYPE html><HTML lang=en><body>x</body></HTML >\n", false},
+		{"<html>\n<body>x</body>\n</html\n>", false},
+		{"<!DOCTYPE html><html><body>x</body>", true},
+		{"<html><body>cut in the mid", true},
+		{"<html><body>x</body></htmlx>", true},
+		{"<div>a fragment</div>", false},
+		{"<htmlish>not html</htmlish>", false},
+		{"", false},
+	}
+	for _, c := range cases {
+		if got := extract.Truncated([]byte(c.doc)); got != c.want {
+			t.Errorf("%q: got %v, want %v", c.doc, got, c.want)
+		}
+	}
+}

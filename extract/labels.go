@@ -63,6 +63,7 @@ var labelsElsewhere = map[string][]string{
 var (
 	labelField   = map[string]string{}   // normalised label → field
 	labelsByWord = map[string][]string{} // first word → labels starting with it, longest first
+	maxLabelLen  int                     // the longest label, in bytes
 )
 
 func init() {
@@ -72,6 +73,7 @@ func init() {
 	for field, labels := range labelFields {
 		for _, l := range labels {
 			labelField[l] = field
+			maxLabelLen = max(maxLabelLen, len(l))
 			w := firstWord(l)
 			labelsByWord[w] = append(labelsByWord[w], l)
 		}
@@ -86,6 +88,17 @@ func firstWord(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// labelOf returns the field s labels and its normalised form, when all
+// of s is a label ("Job #", "Locations:"). Longer texts are not looked at.
+func labelOf(s string) (field, norm string, ok bool) {
+	if len(s) > maxLabelLen+8 {
+		return "", "", false
+	}
+	norm = normLabel(s)
+	field, ok = labelField[norm]
+	return field, norm, ok
 }
 
 // normLabel lowercases a would-be label and drops a trailing colon.
@@ -130,8 +143,7 @@ func findLabels(segs []segment) map[string]labelValue {
 		if len(s.text) > 400 {
 			continue
 		}
-		norm := normLabel(s.text)
-		if field, ok := labelField[norm]; ok {
+		if field, norm, ok := labelOf(s.text); ok {
 			// a label alone: the values follow, in the block after it
 			vals := valuesAfter(segs, i)
 			put(field, norm, vals, s.node)
@@ -139,9 +151,9 @@ func findLabels(segs []segment) map[string]labelValue {
 			continue
 		}
 		if s.lead != "" {
-			if field, ok := labelField[normLabel(s.lead)]; ok && strings.HasPrefix(s.text, s.lead) {
+			if field, norm, ok := labelOf(s.lead); ok && strings.HasPrefix(s.text, s.lead) {
 				if v := strings.TrimLeft(strings.TrimSpace(s.text[len(s.lead):]), ":：- "); v != "" {
-					put(field, normLabel(s.lead), []string{v}, s.node)
+					put(field, norm, []string{v}, s.node)
 					continue
 				}
 			}
@@ -172,13 +184,13 @@ func valuesAfter(segs []segment, i int) []string {
 		return nil
 	}
 	first := segs[i+1]
-	if _, isLabel := labelField[normLabel(first.text)]; isLabel || heading(first.node.DataAtom) {
+	if _, _, isLabel := labelOf(first.text); isLabel || heading(first.node.DataAtom) {
 		return nil
 	}
 	vals := []string{first.text}
 	box := valueBox(first.node, segs[i].node)
 	for _, s := range segs[i+2:] {
-		if _, isLabel := labelField[normLabel(s.text)]; isLabel || box == nil || !contains(box, s.node) {
+		if _, _, isLabel := labelOf(s.text); isLabel || box == nil || !contains(box, s.node) {
 			break
 		}
 		vals = append(vals, s.text)
@@ -217,6 +229,14 @@ var labelSeparator = regexp.MustCompile(`^\s*[:：\-–]?\s*`)
 // A line qualifies when it starts with a label that a colon follows, or that
 // ends in '#', or when it holds two labels or more.
 func splitLabelled(line string) []labelValue {
+	// most lines do not start with a label: look at the first word alone
+	w := line
+	if i := strings.IndexAny(line, " :："); i >= 0 {
+		w = line[:i]
+	}
+	if _, ok := labelsByWord[strings.ToLower(w)]; !ok {
+		return nil
+	}
 	lower := strings.ToLower(line)
 	first, n := labelAt(lower, 0)
 	if first == "" {
@@ -289,7 +309,7 @@ func colonAt(lower string, i int) bool {
 // word boundary, and its length.
 func labelAt(lower string, i int) (string, int) {
 	j := i
-	for j < len(lower) && lower[j] != ' ' && lower[j] != ':' {
+	for j < len(lower) && lower[j] != ' ' && lower[j] != ':' && !strings.HasPrefix(lower[j:], "：") {
 		j++
 	}
 	for _, l := range labelsByWord[strings.TrimRight(lower[i:j], ":")] {

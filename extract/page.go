@@ -21,10 +21,14 @@ const MaxDocumentSize = 8 << 20
 // extracts its postings, for callers that have bytes rather than a parsed
 // document (the extract command, tests).
 func Parse(r io.Reader, opts Options) ([]Posting, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, MaxDocumentSize+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok { // a bytes.Reader, strings.Reader…: read it in one go
+		buf.Grow(min(l.Len(), MaxDocumentSize) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxDocumentSize+1)); err != nil {
 		return nil, err
 	}
+	raw := buf.Bytes()
 	if len(raw) > MaxDocumentSize {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrTooLarge, Detail: "over 8 MiB"}
 	}
@@ -188,19 +192,54 @@ func (sc *scan) pageHeading() string {
 	return sc.title
 }
 
-var htmlClose = regexp.MustCompile(`(?i)</html\s*>`)
-var htmlOpen = regexp.MustCompile(`(?i)<html[\s>]`)
-
 // Truncated reports whether a document that opens <html> lacks its closing
 // tag near the end: a page cut off in transfer. Fragments (no <html>) are
 // never called truncated.
 func Truncated(raw []byte) bool {
 	head := raw[:min(len(raw), 4096)]
-	if !htmlOpen.Match(head) {
+	if !hasTag(head, "<html", func(rest []byte) bool {
+		return len(rest) > 0 && (rest[0] == '>' || asciiSpace[rest[0]])
+	}) {
 		return false
 	}
 	tail := raw[max(0, len(raw)-4096):]
-	return !htmlClose.Match(tail)
+	return !hasTag(tail, "</html", func(rest []byte) bool {
+		rest = bytes.TrimLeft(rest, " \t\r\n\f")
+		return len(rest) > 0 && rest[0] == '>'
+	})
+}
+
+// hasTag reports whether b holds tag (lowercase), in any case, followed by
+// what ok accepts.
+func hasTag(b []byte, tag string, ok func(rest []byte) bool) bool {
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			return false
+		}
+		b = b[i:]
+		if hasPrefixFold(b, tag) && ok(b[len(tag):]) {
+			return true
+		}
+		b = b[1:]
+	}
+}
+
+// hasPrefixFold reports whether b starts with prefix (lowercase ASCII), ignoring ASCII case.
+func hasPrefixFold(b []byte, prefix string) bool {
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // scan is what one walk of the DOM collects for the sources.
@@ -285,8 +324,7 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 		if !quiet && (n.DataAtom == atom.A && hasAttr(n, "href") || jobIDAttr(n) != "") {
 			sc.links = append(sc.links, n)
 		}
-		if len(sc.desc) < 4 && !quiet && (descClass.MatchString(attr(n, "class")) || descClass.MatchString(attr(n, "id"))) &&
-			n.DataAtom != atom.Body {
+		if len(sc.desc) < 4 && !quiet && n.DataAtom != atom.Body && (descLike(attr(n, "class")) || descLike(attr(n, "id"))) {
 			sc.desc = append(sc.desc, n)
 		}
 		if skipped(n.DataAtom) && n.DataAtom != atom.Head {
@@ -298,21 +336,62 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 		if block(n.DataAtom) {
 			sb.flush()
 			sb.open(n)
-			defer func() { sb.flush(); sb.close() }()
-		} else {
-			sb.boundary = true
-			defer func() { sb.boundary = true }()
-			if sb.startsLine() {
-				sb.leadStart(n)
-				defer sb.leadEnd(n)
-			}
+			sc.children(n, sb, depth, inItem, quiet)
+			sb.flush()
+			sb.close()
+			return
 		}
+		sb.boundary = true
+		leads := sb.startsLine()
+		if leads {
+			sb.leadStart(n)
+		}
+		sc.children(n, sb, depth, inItem, quiet)
+		if leads {
+			sb.leadEnd(n)
+		}
+		sb.boundary = true
+		return
 	case html.CommentNode, html.DoctypeNode:
 		return
 	}
+	sc.children(n, sb, depth, inItem, quiet)
+}
+
+func (sc *scan) children(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet bool) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		sc.walk(c, sb, depth+1, inItem, quiet)
 	}
+}
+
+// descLike reports whether a class or id names the description block. The
+// words are looked for before the expression runs: most elements have a
+// class, few have one of these.
+func descLike(s string) bool {
+	if len(s) < 2 || !(containsFold(s, "descr") || containsFold(s, "detail") || containsFold(s, "body") || containsFold(s, "jd")) {
+		return false
+	}
+	return descClass.MatchString(s)
+}
+
+// containsFold reports whether s holds sub (lowercase ASCII), ignoring ASCII case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // segmentBuilder turns the walk's text into segments: one per block line.
@@ -327,13 +406,13 @@ type segmentBuilder struct {
 
 func (b *segmentBuilder) open(n *html.Node) { b.blocks = append(b.blocks, n) }
 func (b *segmentBuilder) close()            { b.blocks = b.blocks[:len(b.blocks)-1] }
-func (b *segmentBuilder) startsLine() bool  { return b.w.cur.Len() == 0 && b.lead == nil }
+func (b *segmentBuilder) startsLine() bool  { return len(b.w.cur) == 0 && b.lead == nil }
 func (b *segmentBuilder) leadStart(n *html.Node) {
 	b.lead, b.leadAt = n, -1
 }
 func (b *segmentBuilder) leadEnd(n *html.Node) {
 	if b.lead == n {
-		b.leadAt = b.w.cur.Len()
+		b.leadAt = len(b.w.cur)
 		if b.leadAt == 0 {
 			b.lead = nil // an empty icon or anchor: the next element may lead
 		}
@@ -343,7 +422,7 @@ func (b *segmentBuilder) leadEnd(n *html.Node) {
 func (b *segmentBuilder) text(n *html.Node) {
 	// Two inline elements side by side ("<span>322695</span><span>1072519</span>")
 	// are two values: keep them apart.
-	if b.boundary && b.w.cur.Len() > 0 && !b.w.space && isWordRune(lastRune(b.w.cur.String())) &&
+	if b.boundary && len(b.w.cur) > 0 && !b.w.space && isWordRune(lastRuneBytes(b.w.cur)) &&
 		isWordRune(firstRune(n.Data)) {
 		b.w.space = true
 	}
@@ -354,8 +433,8 @@ func (b *segmentBuilder) text(n *html.Node) {
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func (b *segmentBuilder) flush() {
-	if b.w.cur.Len() > 0 {
-		s := segment{text: b.w.cur.String()}
+	if len(b.w.cur) > 0 {
+		s := segment{text: string(b.w.cur)}
 		if b.lead != nil && b.leadAt > 0 && b.leadAt <= len(s.text) {
 			s.lead = s.text[:b.leadAt]
 		}
@@ -366,7 +445,7 @@ func (b *segmentBuilder) flush() {
 		}
 		b.segs = append(b.segs, s)
 	}
-	b.w.cur.Reset()
+	b.w.cur = b.w.cur[:0]
 	b.w.space = false
 	b.lead = nil
 }

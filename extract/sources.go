@@ -316,11 +316,33 @@ func inMain(n *html.Node) bool {
 // descNode returns the first description element with substantial text.
 func (sc *scan) descNode() *html.Node {
 	for _, n := range sc.desc {
-		if len(nodeText(n)) >= 80 {
+		if textAtLeast(n, 80) {
 			return n
 		}
 	}
 	return nil
+}
+
+// textAtLeast reports whether n holds at least min bytes of text, without
+// rendering more of it than that.
+func textAtLeast(n *html.Node, min int) bool {
+	total := 0
+	var visit func(n *html.Node, d int) bool
+	visit = func(n *html.Node, d int) bool {
+		for c := n.FirstChild; c != nil && d < maxDepth; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				total += len(strings.TrimSpace(c.Data))
+			case c.Type == html.ElementNode && !skipped(c.DataAtom):
+				visit(c, d+1)
+			}
+			if total >= min {
+				return true
+			}
+		}
+		return total >= min
+	}
+	return visit(n, 0)
 }
 
 // mainNode is the page's main content: <main>, <article> or role=main.
@@ -336,8 +358,7 @@ func mainNode(sc *scan) *html.Node {
 }
 
 var (
-	qualHeading = regexp.MustCompile(`(?i)qualification|what you('ll| will)? (need|bring)|who you are|what we('re| are)? looking for|you (have|bring)|must[- ]haves?|nice[- ]to[- ]haves?`)
-	reqHeading  = regexp.MustCompile(`(?i)requirements|skills|experience`)
+	qualHeading = regexp.MustCompile(`qualification|what you('ll| will)? (need|bring)|who you are|what we('re| are)? looking for|you (have|bring)|must[- ]haves?|nice[- ]to[- ]haves?`)
 )
 
 // qualificationItems returns the list items under qualification-like
@@ -345,7 +366,7 @@ var (
 // none, those under requirement-like ones ("Skills", "Requirements").
 func qualificationItems(root *html.Node) []string {
 	var strict, loose []string
-	heading := ""
+	kind := 0 // of the last heading: 2 qualification-like, 1 requirement-like, 0 other
 	var visit func(n *html.Node, d int)
 	visit = func(n *html.Node, d int) {
 		if d > maxDepth {
@@ -357,16 +378,19 @@ func qualificationItems(root *html.Node) []string {
 			}
 			switch {
 			case isHeadingLike(c):
-				heading = cleanString(nodeText(c))
+				kind = headingKind(nodeText(c))
 				continue
 			case c.DataAtom == atom.Li:
+				if kind == 0 {
+					continue
+				}
 				item := cleanString(nodeText(c))
 				if item == "" {
 					continue
 				}
-				if qualHeading.MatchString(heading) {
+				if kind == 2 {
 					strict = append(strict, item)
-				} else if reqHeading.MatchString(heading) {
+				} else {
 					loose = append(loose, item)
 				}
 				continue
@@ -381,6 +405,24 @@ func qualificationItems(root *html.Node) []string {
 	return loose
 }
 
+// headingKind tells a qualification-like heading (2) from a
+// requirement-like one (1) and any other (0). The words are looked for
+// before the expression runs.
+func headingKind(heading string) int {
+	if len(heading) > 120 {
+		return 0
+	}
+	l := strings.ToLower(heading)
+	switch {
+	case (strings.Contains(l, "qualif") || strings.Contains(l, "you") || strings.Contains(l, "must") ||
+		strings.Contains(l, "nice")) && qualHeading.MatchString(l):
+		return 2
+	case strings.Contains(l, "requirement") || strings.Contains(l, "skills") || strings.Contains(l, "experience"):
+		return 1
+	}
+	return 0
+}
+
 // isHeadingLike: an h1-h6, a dt, or a short paragraph that is all bold.
 func isHeadingLike(n *html.Node) bool {
 	if heading(n.DataAtom) || n.DataAtom == atom.Dt {
@@ -389,18 +431,25 @@ func isHeadingLike(n *html.Node) bool {
 	if n.DataAtom != atom.P && n.DataAtom != atom.Div {
 		return false
 	}
-	t := cleanString(nodeText(n))
-	if t == "" || len(t) > 80 {
-		return false
-	}
-	// all of the text inside <strong>/<b>
+	// all of the text inside <strong>/<b> children: looked at without
+	// rendering the element, which may be a large container
 	var bold strings.Builder
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && (c.DataAtom == atom.Strong || c.DataAtom == atom.B) {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
+			return false
+		case c.Type != html.ElementNode:
+		case c.DataAtom == atom.Strong || c.DataAtom == atom.B:
 			bold.WriteString(nodeText(c))
+			if bold.Len() > 160 {
+				return false
+			}
+		case c.DataAtom != atom.Br:
+			return false
 		}
 	}
-	return cleanString(bold.String()) == t
+	t := cleanString(bold.String())
+	return t != "" && len(t) <= 80
 }
 
 var (
