@@ -109,12 +109,12 @@ func jobIDFromLink(u *url.URL) string {
 	if id != "" {
 		return id
 	}
-	for k, vs := range u.Query() {
-		if len(vs) == 0 || !urlIDParam.MatchString(k) || (strings.EqualFold(k, "id") && !jobPath) {
+	for _, kv := range queryPairs(u) {
+		if !urlIDParam.MatchString(kv[0]) || (strings.EqualFold(kv[0], "id") && !jobPath) {
 			continue
 		}
-		if ValidJobNumber(vs[0]) && hasDigit.MatchString(vs[0]) {
-			return vs[0]
+		if ValidJobNumber(kv[1]) {
+			return kv[1]
 		}
 	}
 	return ""
@@ -208,16 +208,24 @@ func (sc *scan) cards(base *url.URL) []card {
 	return out
 }
 
-// readInCard reports whether the job number id was read from a label
-// inside the card of that id: one card's "Req ID: 123" taken for the page's.
-func readInCard(cards []card, id string, where *html.Node) bool {
+// readInCard reports whether the page's job number was read (where) inside
+// a card: one card's "Req ID: 123" taken for the page's. A card that holds
+// the page's heading is the page's own posting (its apply link or save
+// button carries its id), not one of a list.
+func readInCard(cards []card, where *html.Node, headings []*html.Node) bool {
 	if where == nil {
 		return false
 	}
 	for _, c := range cards {
-		if c.id == id && contains(c.root, where) {
-			return true
+		if !contains(c.root, where) {
+			continue
 		}
+		for _, h := range headings {
+			if contains(c.root, h) {
+				return false
+			}
+		}
+		return true
 	}
 	return false
 }
@@ -242,7 +250,7 @@ func cardPostings(cards []card, opts Options) ([]Posting, error) {
 
 var (
 	titleClass    = regexp.MustCompile(`(?i)(^|[-_\s])(job-?)?(title|name|position)([-_\s]|$)`)
-	companyClass  = regexp.MustCompile(`(?i)company|employer|organi[sz]ation|hiring-?org|firm`)
+	companyClass  = regexp.MustCompile(`(?i)(^|[-_\s])(company|companies|employer|organi[sz]ation|hiring-?org|firm)([-_\s]|name|$)`)
 	locationClass = regexp.MustCompile(`(?i)location|(^|[-_\s])(loc|city|place|address|region)([-_\s]|$)`)
 	dateClass     = regexp.MustCompile(`(?i)date|posted|(^|[-_\s])(time|ago|age)([-_\s]|$)`)
 	typeClass     = regexp.MustCompile(`(?i)employment|schedule|job-?type|(^|[-_\s])(type|hours)([-_\s]|$)`)
@@ -322,21 +330,22 @@ func (x *extraction) fromCard(c card) {
 			}
 			if class != "" {
 				switch {
+				// each kind of hint: the first whose text can be one
 				case companyClass.MatchString(class):
 					if hintCompany == "" {
 						hintCompany = cleanString(nodeText(ch))
 					}
 				case locationClass.MatchString(class):
 					if hintLocation == "" {
-						hintLocation = nodeText(ch)
+						hintLocation = strings.TrimSpace(nodeText(ch))
 					}
 				case dateClass.MatchString(class):
-					if hintDate == "" {
-						hintDate = cleanString(nodeText(ch))
+					if t := cleanString(nodeText(ch)); hintDate == "" && ParseDate(t, x.opts.now()) != "" {
+						hintDate = t
 					}
 				case typeClass.MatchString(class):
-					if hintType == "" {
-						hintType = cleanString(nodeText(ch))
+					if t := cleanString(nodeText(ch)); hintType == "" && isEmploymentType(t) {
+						hintType = t
 					}
 				case titleClass.MatchString(class) && !strings.Contains(strings.ToLower(class), "subtitle"):
 					if hintTitle == "" {

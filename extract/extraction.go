@@ -19,7 +19,8 @@ type extraction struct {
 	base   *url.URL
 	reqIDs []string   // requisition ids: alternates, or the job number when nothing better is found
 	badID  string     // the first candidate job number that did not look like one
-	idNode *html.Node // where on the page a labelled job number was read
+	idNode  *html.Node // where on the page a labelled job number was read
+	reqNode *html.Node // where the first requisition id was
 }
 
 func newExtraction(opts Options) *extraction {
@@ -131,6 +132,7 @@ func (x *extraction) finish() (Posting, error) {
 	p := &x.p
 	if !x.has("job_number") && len(x.reqIDs) > 0 {
 		x.setIDs(x.reqIDs, x.p.Sources["alt_ids"])
+		x.idNode = x.reqNode
 	}
 	for _, id := range x.reqIDs {
 		if id != p.JobNumber && ValidJobNumber(id) && !slices.Contains(p.AltIDs, id) {

@@ -169,7 +169,7 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	// cards, and at most a stray label of one of them, or of the preview of
 	// one (two-pane search pages), read as the page's own.
 	if cards := sc.cards(x.base); len(cards) >= minCards &&
-		(err != nil || readInCard(cards, p.JobNumber, x.idNode) || listingTitle.MatchString(sc.pageHeading())) {
+		(err != nil || readInCard(cards, x.idNode, sc.h1) || listingTitle.MatchString(sc.pageHeading())) {
 		return cardPostings(cards, opts)
 	}
 	if err != nil {

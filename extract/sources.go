@@ -50,6 +50,9 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 					}
 				}
 			}
+			if x.reqNode == nil {
+				x.reqNode = lv.node
+			}
 			x.mark("alt_ids", src)
 		case "title":
 			x.setText(field, &p.Title, first, src)
@@ -458,6 +461,22 @@ var (
 	urlIDLead  = regexp.MustCompile(`^(\d{4,})[-_]`)
 )
 
+// queryPairs returns u's query parameters in the order they are written
+// (url.Values is a map: with two id-like parameters, which one wins would
+// change from run to run).
+func queryPairs(u *url.URL) [][2]string {
+	var out [][2]string
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 == nil && err2 == nil && k != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	return out
+}
+
 // idFromURL finds a job number in a posting's URL: a query parameter named
 // like one (?gh_jid=, ?jobId=), else the last path segment that is one
 // ("/job/322695/slug", "/jobs/R-12345", a UUID), else a number leading a
@@ -467,9 +486,9 @@ func idFromURL(raw string) string {
 	if err != nil || u.Host == "" {
 		return ""
 	}
-	for k, vs := range u.Query() {
-		if urlIDParam.MatchString(k) && len(vs) > 0 && ValidJobNumber(vs[0]) {
-			return vs[0]
+	for _, kv := range queryPairs(u) {
+		if urlIDParam.MatchString(kv[0]) && ValidJobNumber(kv[1]) {
+			return kv[1]
 		}
 	}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
