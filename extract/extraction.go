@@ -14,11 +14,11 @@ import (
 // where each field came from. Sources are consulted strongest first and
 // each fills only what is still empty.
 type extraction struct {
-	p      Posting
-	opts   Options
-	base   *url.URL
-	reqIDs []string   // requisition ids: alternates, or the job number when nothing better is found
-	badID  string     // the first candidate job number that did not look like one
+	p       Posting
+	opts    Options
+	base    *url.URL
+	reqIDs  []string   // requisition ids: alternates, or the job number when nothing better is found
+	badID   string     // the first candidate job number that did not look like one
 	idNode  *html.Node // where on the page a labelled job number was read
 	reqNode *html.Node // where the first requisition id was
 }
