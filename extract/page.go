@@ -103,17 +103,20 @@ func uncounted(a atom.Atom) bool {
 }
 
 // HTML extracts the postings of one parsed HTML document (root is the
-// document node, or any node holding the page): usually one, from a detail
-// page; several when the page lists JobPostings in JSON-LD or microdata. It
-// reads the tree colly already parsed and never parses the page again.
+// document node, or any node holding the page): one from a posting's page;
+// several when the page lists JobPostings in JSON-LD or microdata, or is a
+// result page of job cards (see cards.go; such postings say FromListing).
+// It reads the tree colly already parsed and never parses the page again.
 //
 // Sources, strongest first: the per-site rules in opts, schema.org JSON-LD,
 // microdata and RDFa, the labelled text of classic careers pages ("Job #",
-// "Locations"…), then the page itself (h1, title, canonical link, URL).
+// "Locations"…), then the page itself (h1, title, canonical link, apply
+// link, description block, URL).
 //
 // A posting without a job number or title is not returned: the error, a
-// *RejectError, says why and holds what was read. A truncated document
-// is rejected as a whole.
+// *RejectError, says why and holds what was read. A truncated document, a
+// JobPosting block that does not parse and a page that says its job is
+// gone are rejected as a whole.
 func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	if len(opts.Raw) > 0 && Truncated(opts.Raw) {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrTruncated, Detail: "no closing </html>"}
@@ -182,14 +185,15 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 // "Search results", "Jobs at Contoso", "Offres d'emploi".
 var listingTitle = regexp.MustCompile(`(?i)^\W*[\d,.]+\+?\s+(\w+\s+)?(jobs?|results?|positions?|openings?|vacancies|postings?|offres?|stellen(angebote)?|empleos?)\b|\b(search results|job search|search jobs|(jobs|careers|openings|vacancies|positions) (in|at|for|near)\b)|^\W*(jobs|careers|open positions|current openings|job openings|stellenangebote|offres d'emploi)\W*$`)
 
-// pageHeading is the page's h1, else its <title>.
+// pageHeading is the page's h1, else its <title> without the site's name
+// ("Senior Engineer | Careers at Contoso" is about the engineer).
 func (sc *scan) pageHeading() string {
 	for _, h := range sc.h1 {
 		if t := cleanString(nodeText(h)); t != "" {
 			return t
 		}
 	}
-	return sc.title
+	return strings.TrimSpace(titleSuffix.ReplaceAllString(sc.title, ""))
 }
 
 // Truncated reports whether a document that opens <html> lacks its closing
