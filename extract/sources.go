@@ -93,7 +93,8 @@ var careersSuffix = regexp.MustCompile(`(?i)\s*[-|:]?\s*\b(careers?|jobs|job boa
 var titleSuffix = regexp.MustCompile(`\s+[|–—·-]\s+[^|–—·]*$`)
 
 // fromPage fills what is left from the page itself: its h1 or title, the
-// canonical link, the description block, and a job number in the URL.
+// canonical link, the company the site's name gives, the description block
+// and its qualifications, the apply link, and a job number in the URL.
 func (x *extraction) fromPage(sc *scan) {
 	p := &x.p
 	if !x.has("title") {
