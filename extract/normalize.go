@@ -17,6 +17,20 @@ var dateLayouts = []string{
 	"Monday, January 2, 2006", "Mon, Jan 2, 2006", "Mon, 2 Jan 2006", "Monday, 2 January 2006",
 }
 
+// numericDateLayouts and wordDateLayouts split dateLayouts by whether they
+// start with a digit: a date is only tried against the layouts it can match.
+var numericDateLayouts, wordDateLayouts []string
+
+func init() {
+	for _, l := range dateLayouts {
+		if l[0] >= '0' && l[0] <= '9' {
+			numericDateLayouts = append(numericDateLayouts, l)
+		} else {
+			wordDateLayouts = append(wordDateLayouts, l)
+		}
+	}
+}
+
 var (
 	relativeDate = regexp.MustCompile(`(?i)\b(\d+|an?|one)\+?\s*(minute|min|hour|hr|day|week|wk|month|mo|year|yr)s?\s+ago\b`)
 	todayWords   = regexp.MustCompile(`(?i)\b(today|just now|just posted|moments? ago|few (seconds|minutes|hours) ago)\b|^new!?$`)
@@ -37,7 +51,11 @@ func ParseDate(s string, now time.Time) string {
 	}
 	s = datePrefix.ReplaceAllString(s, "")
 	s = ordinal.ReplaceAllString(s, "$1")
-	for _, layout := range dateLayouts {
+	layouts := wordDateLayouts
+	if s[0] >= '0' && s[0] <= '9' {
+		layouts = numericDateLayouts
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return plausible(t)
 		}

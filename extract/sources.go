@@ -23,6 +23,9 @@ func (x *extraction) fromLabels(sc *scan) {
 func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 	p := &x.p
 	for field, lv := range labels {
+		if field != "job_number" && field != "alt_ids" && x.has(field) {
+			continue // a stronger source gave it: no need to read this one
+		}
 		first := lv.values[0]
 		switch field {
 		case "job_number":
