@@ -86,6 +86,11 @@ func (r *run) onDetail(e *colly.HTMLElement, root *html.Node) {
 	postings, err := extract.HTML(root, extract.Options{
 		URL: req.URL.String(), Now: r.start, Company: r.site.Company, Rules: r.site.Fields, Raw: e.Response.Body,
 	})
+	if len(postings) > 0 && postings[0].FromListing() {
+		// A posting link that leads to a result page: its cards are other
+		// pages' postings, read from a summary. They are crawled from their own.
+		postings, err = nil, &extract.RejectError{URL: req.URL.String(), Reason: extract.ErrNoPosting, Detail: "a result page"}
+	}
 	if err != nil {
 		r.stats.rejected(extract.Reason(err))
 		r.log.Debug("page rejected", "url", req.URL.String(), "reason", err)

@@ -2,6 +2,9 @@ package extract
 
 import (
 	"net/url"
+
+	"golang.org/x/net/html"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -11,11 +14,13 @@ import (
 // where each field came from. Sources are consulted strongest first and
 // each fills only what is still empty.
 type extraction struct {
-	p      Posting
-	opts   Options
-	base   *url.URL
-	reqIDs []string // requisition ids: alternates, or the job number when nothing better is found
-	badID  string   // the first candidate job number that did not look like one
+	p       Posting
+	opts    Options
+	base    *url.URL
+	reqIDs  []string   // requisition ids: alternates, or the job number when nothing better is found
+	badID   string     // the first candidate job number that did not look like one
+	idNode  *html.Node // where on the page a labelled job number was read
+	reqNode *html.Node // where the first requisition id was
 }
 
 func newExtraction(opts Options) *extraction {
@@ -55,6 +60,9 @@ func (x *extraction) setIDs(ids []string, src Source) {
 		case !x.has("job_number"):
 			x.p.JobNumber = id
 			x.mark("job_number", src)
+		case x.p.Sources["job_number"] == SourceOverride && src != SourceOverride:
+			// the site's rule overrode what the page's markup says: that is
+			// no alternate id, it is what the rule was written to correct
 		case id != x.p.JobNumber && !slices.Contains(x.p.AltIDs, id):
 			x.p.AltIDs = append(x.p.AltIDs, id)
 		}
@@ -75,11 +83,7 @@ func (x *extraction) setLocations(values []string, src Source) {
 	}
 	var places []Place
 	for _, v := range values {
-		for _, part := range splitLocations(v) {
-			if pl := ParseLocation(part); !pl.empty() {
-				places = append(places, pl)
-			}
-		}
+		places = append(places, ParseLocations(v)...)
 	}
 	if len(places) > 0 {
 		x.p.setPlaces(places)
@@ -87,10 +91,14 @@ func (x *extraction) setLocations(values []string, src Source) {
 	}
 }
 
+var titleWorkplace = regexp.MustCompile(`(?i)\((remote|hybrid)\)|[-–|,]\s*(remote|hybrid)\s*$`)
+
 // splitLocations splits one text holding several locations ("Houston, TX;
 // Austin, TX", "Redmond, WA +2 more") into its parts.
 func splitLocations(s string) []string {
 	s = moreLocations.ReplaceAllString(s, "")
+	// a line that ends in a comma goes on: "Seattle, WA,<br>USA"
+	s = strings.ReplaceAll(strings.ReplaceAll(s, ",\n", ", "), "\n,", ",")
 	var out []string
 	for _, part := range locationSeparators.Split(s, -1) {
 		if part = strings.TrimSpace(part); part != "" {
@@ -124,6 +132,7 @@ func (x *extraction) finish() (Posting, error) {
 	p := &x.p
 	if !x.has("job_number") && len(x.reqIDs) > 0 {
 		x.setIDs(x.reqIDs, x.p.Sources["alt_ids"])
+		x.idNode = x.reqNode
 	}
 	for _, id := range x.reqIDs {
 		if id != p.JobNumber && ValidJobNumber(id) && !slices.Contains(p.AltIDs, id) {
@@ -144,6 +153,13 @@ func (x *extraction) finish() (Posting, error) {
 	if p.WorkplaceType == "" && p.Remote {
 		p.WorkplaceType = "remote"
 	}
+	if p.WorkplaceType == "" {
+		// "Product Manager (Remote)", "Data Engineer - Hybrid"
+		if m := titleWorkplace.FindStringSubmatch(p.Title); m != nil {
+			p.WorkplaceType = NormalizeWorkplaceType(m[1] + m[2])
+			x.mark("workplace_type", p.Sources["title"])
+		}
+	}
 	if p.WorkplaceType == "remote" {
 		p.Remote = true
 	}
@@ -158,6 +174,8 @@ func (x *extraction) validate() error {
 	switch {
 	case p.JobNumber == "" && x.badID != "":
 		return reject(ErrBadJobNumber, strconv.Quote(x.badID))
+	case p.JobNumber == "" && p.Title != "":
+		return reject(ErrNoJobNumber, "title "+strconv.Quote(p.Title))
 	case p.JobNumber == "":
 		return reject(ErrNoJobNumber, "")
 	case !ValidJobNumber(p.JobNumber):

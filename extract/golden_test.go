@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"flag"
+	"io"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,14 @@ type golden struct {
 	Error    string                      `json:"error,omitempty"`
 }
 
+// goldenOptions is what a page's optional NAME.options.json sidecar holds:
+// the address it is read from, the site's company and field rules.
+type goldenOptions struct {
+	URL     string        `json:"url"`
+	Company string        `json:"company"`
+	Rules   extract.Rules `json:"rules"`
+}
+
 func extractFile(tb testing.TB, path string) golden {
 	tb.Helper()
 	f, err := os.Open(path)
@@ -35,8 +45,39 @@ func extractFile(tb testing.TB, path string) golden {
 		tb.Fatal(err)
 	}
 	defer f.Close()
+	return extractReader(tb, f, optionsFor(tb, path))
+}
+
+// optionsFor reads the page's sidecar, if any; without one the page is
+// read as if fetched from https://careers.example.com/jobs/NAME.
+func optionsFor(tb testing.TB, path string) extract.Options {
+	tb.Helper()
 	name := strings.TrimSuffix(filepath.Base(path), ".html")
-	ps, err := extract.Parse(f, extract.Options{URL: "https://careers.example.com/jobs/" + name, Now: crawlTime})
+	opts := extract.Options{URL: "https://careers.example.com/jobs/" + name, Now: crawlTime}
+	b, err := os.ReadFile(strings.TrimSuffix(path, ".html") + ".options.json")
+	if errors.Is(err, os.ErrNotExist) {
+		return opts
+	}
+	if err != nil {
+		tb.Fatal(err)
+	}
+	var o goldenOptions
+	if err := json.Unmarshal(b, &o); err != nil {
+		tb.Fatalf("%s.options.json: %v", name, err)
+	}
+	if err := o.Rules.Compile(); err != nil {
+		tb.Fatalf("%s.options.json: rules: %v", name, err)
+	}
+	if o.URL != "" {
+		opts.URL = o.URL
+	}
+	opts.Company, opts.Rules = o.Company, o.Rules
+	return opts
+}
+
+func extractReader(tb testing.TB, r io.Reader, opts extract.Options) golden {
+	tb.Helper()
+	ps, err := extract.Parse(r, opts)
 	g := golden{Postings: ps}
 	for _, p := range ps {
 		g.Sources = append(g.Sources, p.Sources)
@@ -47,8 +88,68 @@ func extractFile(tb testing.TB, path string) golden {
 	return g
 }
 
-// TestGolden extracts every testdata/*.html and compares with its
-// .golden.json. Run with -update to rewrite them, then read the diff.
+// generated are hostile documents built by the test rather than kept in
+// testdata: their golden files are testdata/NAME.golden.json all the same.
+var generated = map[string]func() io.Reader{
+	// 50 MB of postings: read up to the size limit, then refused, not read whole
+	"generated_50mb": func() io.Reader {
+		return &countingReader{r: &repeatReader{head: "<!DOCTYPE html><html><body><h1>Huge</h1>", body: "<p>Job #: 12345 filler text</p>\n", size: 50 << 20}}
+	},
+	// 10,000 nested elements around the posting's facts
+	"generated_nested_10000": func() io.Reader {
+		const depth = 10000
+		return strings.NewReader("<!DOCTYPE html><html><head><title>Deep Nesting Engineer | Contoso Careers</title></head><body><h1>Deep Nesting Engineer</h1>" +
+			strings.Repeat("<div>", depth) + "<p>Job #: 424242</p><p>Location: Austin, TX</p>" + strings.Repeat("</div>", depth) +
+			"</body></html>")
+	},
+	// the same, as a page that never closes its elements
+	"generated_unclosed_10000": func() io.Reader {
+		return strings.NewReader("<html><body><h1>Unclosed Engineer</h1>" + strings.Repeat("<span><b>", 5000) +
+			"Job #: 515151 Location: Remote - US" + "</body></html>")
+	},
+}
+
+// repeatReader produces head, then body repeated up to size bytes, without
+// holding them.
+type repeatReader struct {
+	head, body string
+	size, off  int
+}
+
+func (r *repeatReader) Read(p []byte) (int, error) {
+	if r.off >= r.size {
+		return 0, io.EOF
+	}
+	n := 0
+	for n < len(p) && r.off < r.size {
+		var src string
+		if r.off < len(r.head) {
+			src = r.head[r.off:]
+		} else {
+			src = r.body[(r.off-len(r.head))%len(r.body):]
+		}
+		k := copy(p[n:], src[:min(len(src), r.size-r.off)])
+		n += k
+		r.off += k
+	}
+	return n, nil
+}
+
+// countingReader counts what was read through it.
+type countingReader struct {
+	r io.Reader
+	n int64
+}
+
+func (c *countingReader) Read(p []byte) (int, error) {
+	n, err := c.r.Read(p)
+	c.n += int64(n)
+	return n, err
+}
+
+// TestGolden extracts every testdata/*.html, and the generated documents,
+// and compares with their .golden.json. Run with -update to rewrite them,
+// then read the diff.
 func TestGolden(t *testing.T) {
 	files, err := filepath.Glob("testdata/*.html")
 	if err != nil || len(files) == 0 {
@@ -56,27 +157,41 @@ func TestGolden(t *testing.T) {
 	}
 	for _, path := range files {
 		t.Run(filepath.Base(path), func(t *testing.T) {
-			got := extractFile(t, path)
-			b, err := json.MarshalIndent(got, "", "  ")
-			if err != nil {
-				t.Fatal(err)
-			}
-			b = append(b, '\n')
-			goldenPath := strings.TrimSuffix(path, ".html") + ".golden.json"
-			if *update {
-				if err := os.WriteFile(goldenPath, b, 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(goldenPath)
-			if err != nil {
-				t.Fatalf("%v (run go test ./extract -update to create it)", err)
-			}
-			if !bytes.Equal(b, want) {
-				t.Errorf("extraction of %s differs from %s:\n got %s\nwant %s", path, goldenPath, b, want)
-			}
+			checkGolden(t, strings.TrimSuffix(path, ".html")+".golden.json", extractFile(t, path))
 		})
+	}
+	names := make([]string, 0, len(generated))
+	for name := range generated {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			opts := extract.Options{URL: "https://careers.example.com/jobs/" + name, Now: crawlTime}
+			checkGolden(t, filepath.Join("testdata", name+".golden.json"), extractReader(t, generated[name](), opts))
+		})
+	}
+}
+
+func checkGolden(t *testing.T, goldenPath string, got golden) {
+	t.Helper()
+	b, err := json.MarshalIndent(got, "", "  ")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b = append(b, '\n')
+	if *update {
+		if err := os.WriteFile(goldenPath, b, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	want, err := os.ReadFile(goldenPath)
+	if err != nil {
+		t.Fatalf("%v (run go test ./extract -update to create it)", err)
+	}
+	if !bytes.Equal(b, want) {
+		t.Errorf("extraction differs from %s:\n got %s\nwant %s", goldenPath, b, want)
 	}
 }
 

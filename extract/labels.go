@@ -4,6 +4,7 @@ import (
 	"regexp"
 	"sort"
 	"strings"
+	"time"
 	"unicode"
 
 	"golang.org/x/net/html"
@@ -31,7 +32,7 @@ var labelFields = map[string][]string{
 	"department": {"department", "departments", "division", "business unit", "organization", "organisation"},
 	"employment_type": {"employment type", "job type", "type of employment", "schedule", "work type",
 		"contract type", "position type", "employment", "hours", "time type", "job schedule", "working hours",
-		"type of contract", "employment status"},
+		"type of contract", "employment status", "type"},
 	"workplace_type": {"work site", "workplace", "workplace type", "work mode", "work model", "location type",
 		"work arrangement", "remote type", "work location type", "remote", "work style", "on-site/remote"},
 	"date_posted": {"posted", "date posted", "posting date", "posted on", "published", "publish date",
@@ -43,15 +44,36 @@ var labelFields = map[string][]string{
 	"company": {"company", "employer", "hiring company", "company name"},
 }
 
+// labelsElsewhere are the same labels in the other languages careers sites
+// are commonly written in; result tables label their columns with them.
+var labelsElsewhere = map[string][]string{
+	"job_number": {"stellen-id", "referenznummer", "kennziffer", "référence", "numéro de poste", "referencia", "职位编号", "岗位编号"},
+	"title":      {"stellenbezeichnung", "position", "intitulé du poste", "titre du poste", "puesto", "职位名称", "职位", "岗位名称", "岗位", "招聘职位"},
+	"locations":  {"standort", "arbeitsort", "einsatzort", "lieu", "lieu de travail", "ubicación", "localización", "工作地点", "地点", "工作城市", "城市"},
+	"department": {"abteilung", "bereich", "département", "departamento", "部门"},
+	"employment_type": {"anstellungsart", "beschäftigungsart", "arbeitszeit", "type de contrat", "tipo de contrato",
+		"jornada", "工作性质", "职位类型"},
+	"date_posted": {"veröffentlicht", "veröffentlicht am", "date de publication", "publié le", "fecha de publicación",
+		"发布日期", "发布时间", "更新日期", "更新时间"},
+	"valid_through": {"bewerbungsschluss", "bewerbungsfrist", "date limite", "截止日期"},
+	"salary":        {"gehalt", "vergütung", "salaire", "rémunération", "salario", "薪资", "薪酬", "月薪"},
+	"company":       {"unternehmen", "firma", "arbeitgeber", "entreprise", "empresa", "公司名称", "公司", "企业名称", "单位名称", "招聘单位"},
+}
+
 var (
 	labelField   = map[string]string{}   // normalised label → field
 	labelsByWord = map[string][]string{} // first word → labels starting with it, longest first
+	maxLabelLen  int                     // the longest label, in bytes
 )
 
 func init() {
+	for field, labels := range labelsElsewhere {
+		labelFields[field] = append(labelFields[field], labels...)
+	}
 	for field, labels := range labelFields {
 		for _, l := range labels {
 			labelField[l] = field
+			maxLabelLen = max(maxLabelLen, len(l))
 			w := firstWord(l)
 			labelsByWord[w] = append(labelsByWord[w], l)
 		}
@@ -66,6 +88,17 @@ func firstWord(s string) string {
 		return s[:i]
 	}
 	return s
+}
+
+// labelOf returns the field s labels and its normalised form, when all
+// of s is a label ("Job #", "Locations:"). Longer texts are not looked at.
+func labelOf(s string) (field, norm string, ok bool) {
+	if len(s) > maxLabelLen+8 {
+		return "", "", false
+	}
+	norm = normLabel(s)
+	field, ok = labelField[norm]
+	return field, norm, ok
 }
 
 // normLabel lowercases a would-be label and drops a trailing colon.
@@ -87,6 +120,7 @@ type segment struct {
 type labelValue struct {
 	label  string
 	values []string
+	node   *html.Node // the block it was read in, when read from the page's text
 }
 
 // findLabels reads the label/value pairs of the page's segments: a label on
@@ -95,38 +129,51 @@ type labelValue struct {
 // on one line ("Job # 322695 Locations United States, Houston (TX) Teams Sales").
 func findLabels(segs []segment) map[string]labelValue {
 	out := map[string]labelValue{}
-	put := func(field, label string, values []string) {
-		if _, ok := out[field]; ok || len(values) == 0 {
+	put := func(field, label string, values []string, node *html.Node) {
+		if len(values) == 0 {
 			return
 		}
-		out[field] = labelValue{label, values}
+		if old, ok := out[field]; ok && (field != "job_number" || hasJobNumber(old.values)) {
+			return // the first wins, unless it was a job number label with none in it
+		}
+		out[field] = labelValue{label, values, node}
 	}
 	for i := 0; i < len(segs); i++ {
 		s := segs[i]
 		if len(s.text) > 400 {
 			continue
 		}
-		norm := normLabel(s.text)
-		if field, ok := labelField[norm]; ok {
+		if field, norm, ok := labelOf(s.text); ok {
 			// a label alone: the values follow, in the block after it
 			vals := valuesAfter(segs, i)
-			put(field, norm, vals)
+			put(field, norm, vals, s.node)
 			i += len(vals)
 			continue
 		}
 		if s.lead != "" {
-			if field, ok := labelField[normLabel(s.lead)]; ok && strings.HasPrefix(s.text, s.lead) {
+			if field, norm, ok := labelOf(s.lead); ok && strings.HasPrefix(s.text, s.lead) {
 				if v := strings.TrimLeft(strings.TrimSpace(s.text[len(s.lead):]), ":：- "); v != "" {
-					put(field, normLabel(s.lead), []string{v})
+					put(field, norm, []string{v}, s.node)
 					continue
 				}
 			}
 		}
 		for _, pair := range splitLabelled(s.text) {
-			put(labelField[pair.label], pair.label, pair.values)
+			put(labelField[pair.label], pair.label, pair.values, s.node)
 		}
 	}
 	return out
+}
+
+func hasJobNumber(values []string) bool {
+	for _, v := range values {
+		for _, id := range splitIDs(v) {
+			if ValidJobNumber(id) {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // valuesAfter returns the segments after segs[i] that belong to its value:
@@ -137,13 +184,13 @@ func valuesAfter(segs []segment, i int) []string {
 		return nil
 	}
 	first := segs[i+1]
-	if _, isLabel := labelField[normLabel(first.text)]; isLabel || heading(first.node.DataAtom) {
+	if _, _, isLabel := labelOf(first.text); isLabel || heading(first.node.DataAtom) {
 		return nil
 	}
 	vals := []string{first.text}
 	box := valueBox(first.node, segs[i].node)
 	for _, s := range segs[i+2:] {
-		if _, isLabel := labelField[normLabel(s.text)]; isLabel || box == nil || !contains(box, s.node) {
+		if _, _, isLabel := labelOf(s.text); isLabel || box == nil || !contains(box, s.node) {
 			break
 		}
 		vals = append(vals, s.text)
@@ -182,6 +229,14 @@ var labelSeparator = regexp.MustCompile(`^\s*[:：\-–]?\s*`)
 // A line qualifies when it starts with a label that a colon follows, or that
 // ends in '#', or when it holds two labels or more.
 func splitLabelled(line string) []labelValue {
+	// most lines do not start with a label: look at the first word alone
+	w := line
+	if i := strings.IndexAny(line, " :："); i >= 0 {
+		w = line[:i]
+	}
+	if _, ok := labelsByWord[strings.ToLower(w)]; !ok {
+		return nil
+	}
 	lower := strings.ToLower(line)
 	first, n := labelAt(lower, 0)
 	if first == "" {
@@ -200,13 +255,35 @@ func splitLabelled(line string) []labelValue {
 			continue
 		}
 		if l, m := labelAt(lower, i); l != "" {
+			// a line whose labels take colons: a label word without one is
+			// part of a value ("Location: Remote - US")
+			if colon && !strings.HasSuffix(l, "#") && !colonAt(lower, i+m) {
+				continue
+			}
 			found = append(found, at{l, i, i + m})
 			i += m - 1
 		}
 	}
-	// without a colon or a '#', only a line of several labels is a label line
+	// without a colon or a '#', only a line of several labels is a label
+	// line, or one whose label is a date's and whose value is one
+	// ("Posted on Nov 3, 2026 · Apply by 12/15/2026")
 	if !colon && !strings.HasSuffix(first, "#") && len(found) < 3 {
-		return nil
+		var dates []labelValue
+		for k, f := range found {
+			field := labelField[f.label]
+			if field != "date_posted" && field != "valid_through" {
+				continue
+			}
+			end := len(line)
+			if k+1 < len(found) {
+				end = found[k+1].start
+			}
+			v := strings.Trim(line[f.end:end], " ·|,;-–")
+			if ParseDate(v, time.Time{}) != "" {
+				dates = append(dates, labelValue{label: f.label, values: []string{v}})
+			}
+		}
+		return dates
 	}
 	var out []labelValue
 	for k, f := range found {
@@ -216,17 +293,23 @@ func splitLabelled(line string) []labelValue {
 		}
 		v := labelSeparator.ReplaceAllString(line[f.end:end], "")
 		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, labelValue{f.label, []string{v}})
+			out = append(out, labelValue{label: f.label, values: []string{v}})
 		}
 	}
 	return out
+}
+
+// colonAt reports whether a colon follows lower[i:], after spaces.
+func colonAt(lower string, i int) bool {
+	rest := strings.TrimLeft(lower[i:], " ")
+	return strings.HasPrefix(rest, ":") || strings.HasPrefix(rest, "：")
 }
 
 // labelAt returns the longest label starting at lower[i:] and ending at a
 // word boundary, and its length.
 func labelAt(lower string, i int) (string, int) {
 	j := i
-	for j < len(lower) && lower[j] != ' ' && lower[j] != ':' {
+	for j < len(lower) && lower[j] != ' ' && lower[j] != ':' && !strings.HasPrefix(lower[j:], "：") {
 		j++
 	}
 	for _, l := range labelsByWord[strings.TrimRight(lower[i:j], ":")] {

@@ -11,6 +11,9 @@ import (
 type Place struct {
 	City, Region, Country string
 	Remote                bool
+	// Hybrid is set when the location says the work is partly on site
+	// ("Hybrid - Austin, TX"); the place is still where the office is.
+	Hybrid bool
 }
 
 // String formats p the way records store locations.
@@ -35,8 +38,20 @@ func (p Place) String() string {
 
 func (p Place) empty() bool { return p.City == "" && p.Region == "" && p.Country == "" && !p.Remote }
 
+func firstNonEmpty(vs ...string) string {
+	for _, v := range vs {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
 var (
 	remoteWord   = regexp.MustCompile(`(?i)\b(remote|anywhere|work from home|wfh|telecommute|telework|virtual|home[- ]based)\b`)
+	hybridWord   = regexp.MustCompile(`(?i)^\s*(hybrid|on-?site|in[- ]office)\b\s*[-–:|/,(]?\s*|\s*[-–:|/,(]?\s*\b(hybrid|on-?site|in[- ]office)\)?\s*$`)
+	codedPlace   = regexp.MustCompile(`^([A-Z]{2,3})-([A-Z0-9]{1,3})-(\S.*)$`) // "US-CA-San Jose"
+	postalCode   = regexp.MustCompile(`^\d{4,6}\s+(\D.*)$|^(.*\D)\s+\d{5}(-\d{4})?$`)
 	parenthetic  = regexp.MustCompile(`^(.*?)\s*\(([^()]*)\)\s*$`)
 	noiseParts   = map[string]bool{"multiple locations": true, "various locations": true, "locations": true, "": true, "n/a": true, "tbd": true}
 	trailingCode = regexp.MustCompile(`^(.+?)\s+([A-Z]{2})$`)
@@ -48,6 +63,13 @@ var (
 func ParseLocation(s string) Place {
 	s = cleanString(s)
 	var p Place
+	if m := hybridWord.FindStringSubmatch(s); m != nil {
+		p.Hybrid = strings.EqualFold(m[1]+m[2], "hybrid")
+		s = hybridWord.ReplaceAllString(s, "")
+	}
+	if m := codedPlace.FindStringSubmatch(s); m != nil && countryByCode[m[1]] != "" {
+		return Place{City: m[3], Region: m[2], Country: countryByCode[m[1]], Hybrid: p.Hybrid}
+	}
 	if remoteWord.MatchString(s) {
 		p.Remote = true
 		s = remoteWord.ReplaceAllString(s, " ")
@@ -70,6 +92,9 @@ func ParseLocation(s string) Place {
 	for _, part := range strings.Split(s, sep) {
 		part = strings.Trim(strings.TrimSpace(part), "-–—|/:;")
 		part = strings.TrimSpace(part)
+		if m := postalCode.FindStringSubmatch(part); m != nil {
+			part = firstNonEmpty(m[1], m[2]) // "75008 Paris", "New York, NY 10001"
+		}
 		if m := parenthetic.FindStringSubmatch(part); m != nil && m[1] != "" {
 			// "Houston (TX)": the parenthesis names the region, or the country
 			if c := countryName(m[2]); c != "" && regionCountry(m[2]) == "" {
@@ -169,9 +194,29 @@ func ParseLocation(s string) Place {
 	return p
 }
 
+// ParseLocations reads a text that may name several locations ("Houston,
+// TX; Austin, TX", "Redmond, WA +2 more", one a line) and returns each,
+// normalised, in order.
+func ParseLocations(s string) []Place {
+	var out []Place
+	for _, part := range splitLocations(s) {
+		if pl := ParseLocation(part); !pl.empty() {
+			out = append(out, pl)
+		}
+	}
+	return out
+}
+
 // placeFromAddress builds a Place from a schema.org PostalAddress's parts.
 func placeFromAddress(city, region, country string) Place {
 	p := Place{City: cleanString(city), Region: cleanString(region)}
+	if p.Region == "" && strings.ContainsAny(p.City, ",-|/") {
+		// a whole location in the locality: "AMER - Canada - Quebec - Montreal - 10 Rue Duke"
+		if pl := ParseLocation(p.City); pl.Country != "" && pl.City != "" &&
+			(country == "" || pl.Country == countryName(cleanString(country)) || pl.Country == cleanString(country)) {
+			return pl
+		}
+	}
 	if country = cleanString(country); country != "" {
 		if c := countryName(country); c != "" {
 			p.Country = c
@@ -197,7 +242,7 @@ func (p *Posting) setPlaces(places []Place) {
 			*list = append(*list, s)
 		}
 	}
-	allRemote := len(places) > 0
+	allRemote, hybrid := len(places) > 0, false
 	for _, pl := range places {
 		if pl.empty() {
 			continue
@@ -211,8 +256,13 @@ func (p *Posting) setPlaces(places []Place) {
 		} else {
 			allRemote = false
 		}
+		hybrid = hybrid || pl.Hybrid
 	}
-	if allRemote && p.WorkplaceType == "" {
+	switch {
+	case p.WorkplaceType != "":
+	case allRemote:
 		p.WorkplaceType = "remote"
+	case hybrid:
+		p.WorkplaceType = "hybrid"
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
 )
 
 var dateLayouts = []string{
@@ -13,15 +14,30 @@ var dateLayouts = []string{
 	"2006-01-02T15:04", "2006-01-02 15:04:05", "2006-01-02", "2006/01/02", "2006.01.02", "20060102",
 	"Jan 2, 2006", "January 2, 2006", "Jan 2 2006", "January 2 2006", "2 Jan 2006", "2 January 2006",
 	"02 Jan 2006", "2-Jan-2006", "02-Jan-2006", "Jan. 2, 2006", "Mon, 02 Jan 2006 15:04:05 MST", time.RFC1123Z,
-	"Monday, January 2, 2006", "Mon, Jan 2, 2006", "01/02/2006", "1/2/2006", "01-02-2006",
+	"Monday, January 2, 2006", "Mon, Jan 2, 2006", "Mon, 2 Jan 2006", "Monday, 2 January 2006",
+}
+
+// numericDateLayouts and wordDateLayouts split dateLayouts by whether they
+// start with a digit: a date is only tried against the layouts it can match.
+var numericDateLayouts, wordDateLayouts []string
+
+func init() {
+	for _, l := range dateLayouts {
+		if l[0] >= '0' && l[0] <= '9' {
+			numericDateLayouts = append(numericDateLayouts, l)
+		} else {
+			wordDateLayouts = append(wordDateLayouts, l)
+		}
+	}
 }
 
 var (
 	relativeDate = regexp.MustCompile(`(?i)\b(\d+|an?|one)\+?\s*(minute|min|hour|hr|day|week|wk|month|mo|year|yr)s?\s+ago\b`)
-	todayWords   = regexp.MustCompile(`(?i)\b(today|just now|just posted|moments? ago|few (seconds|minutes|hours) ago|new)\b`)
+	todayWords   = regexp.MustCompile(`(?i)\b(today|just now|just posted|moments? ago|few (seconds|minutes|hours) ago)\b|^new!?$`)
 	yesterday    = regexp.MustCompile(`(?i)\byesterday\b`)
 	datePrefix   = regexp.MustCompile(`(?i)^(posted|published|date posted|posted on|updated|on|closing|closes|apply by|expires)\s*:?\s*`)
 	ordinal      = regexp.MustCompile(`\b(\d{1,2})(st|nd|rd|th)\b`)
+	numericDate  = regexp.MustCompile(`^(\d{1,2})([-/.])(\d{1,2})[-/.](\d{4})$`)
 )
 
 // ParseDate reads a date as careers pages write it and returns it as
@@ -35,10 +51,17 @@ func ParseDate(s string, now time.Time) string {
 	}
 	s = datePrefix.ReplaceAllString(s, "")
 	s = ordinal.ReplaceAllString(s, "$1")
-	for _, layout := range dateLayouts {
+	layouts := wordDateLayouts
+	if s[0] >= '0' && s[0] <= '9' {
+		layouts = numericDateLayouts
+	}
+	for _, layout := range layouts {
 		if t, err := time.Parse(layout, s); err == nil {
 			return plausible(t)
 		}
+	}
+	if d := dayMonthYear(s); d != "" {
+		return d
 	}
 	if m := relativeDate.FindStringSubmatch(s); m != nil {
 		n := 1
@@ -79,6 +102,36 @@ func ParseDate(s string, now time.Time) string {
 
 var isoDateIn = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
 
+// dayMonthYear reads the all-numeric dates whose order depends on the
+// country: "11/03/2026" is read the American way (month first), as sites
+// writing slashes mostly are; "03-11-2026" and "03.11.2026" day first, as
+// in most of the world. Either way a first number above 12 can only be a
+// day and a second above 12 only a day.
+func dayMonthYear(s string) string {
+	m := numericDate.FindStringSubmatch(s)
+	if m == nil {
+		return ""
+	}
+	a, _ := strconv.Atoi(m[1])
+	b, _ := strconv.Atoi(m[3])
+	year, _ := strconv.Atoi(m[4])
+	day, month := a, b
+	if m[2] == "/" {
+		day, month = b, a
+	}
+	if month > 12 {
+		day, month = month, day
+	}
+	if month < 1 || month > 12 || day < 1 {
+		return ""
+	}
+	t := time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC)
+	if t.Day() != day { // the 31st of a 30-day month
+		return ""
+	}
+	return plausible(t)
+}
+
 // plausible drops dates no posting has (year 1, year 9999).
 func plausible(t time.Time) string {
 	if t.Year() < 1990 || t.Year() > 2200 {
@@ -87,31 +140,47 @@ func plausible(t time.Time) string {
 	return t.Format(time.DateOnly)
 }
 
-// NormalizeEmploymentType maps the ways sites name an employment type to
-// full_time, part_time, contract, temporary, internship or other.
+// employmentTypes are the words sites use for each employment type, most
+// specific first: "Part-time internship" is an internship, "Temporary
+// full-time" temporary. They match whole words only ("International" is not
+// an internship).
+var employmentTypes = []struct {
+	re   *regexp.Regexp
+	kind string
+}{
+	{regexp.MustCompile(`(?i)\bpermanent (contract|position|role|employment)\b`), "full_time"},
+	{regexp.MustCompile(`(?i)\b(intern(ship)?s?|trainee(ship)?|apprentice(ship)?|werkstudent(in)?|praktikum|stagiaire|stage|co-?op|graduate program(me)?)\b`), "internship"},
+	{regexp.MustCompile(`(?i)\b(temp|temporary|seasonal|fixed[- ]term|per diem|befristet|cdd|interim)\b`), "temporary"},
+	{regexp.MustCompile(`(?i)\b(contract(or)?|freelance(r)?|consultant|contract to hire|1099|self[- ]employed)\b`), "contract"},
+	{regexp.MustCompile(`(?i)\b(part[- _]?time|teilzeit|temps partiel|media jornada|parttime)\b`), "part_time"},
+	{regexp.MustCompile(`(?i)\b(full[- _]?time|fulltime|permanent|regular|vollzeit|festanstellung|cdi|temps plein|tiempo completo|unbefristet)\b`), "full_time"},
+	{regexp.MustCompile(`(?i)\b(volunteer|other|per project)\b`), "other"},
+}
+
+// NormalizeEmploymentType maps the ways sites name an employment type
+// ("Full-time", "FULL_TIME", "Permanent", "Werkstudent") to full_time,
+// part_time, contract, temporary, internship, or other for a type it does
+// not know; "" for an empty text.
 func NormalizeEmploymentType(s string) string {
-	l := strings.ToLower(cleanString(s))
-	l = strings.NewReplacer("_", " ", "-", " ").Replace(l)
-	switch {
-	case l == "":
-		return ""
-	case strings.Contains(l, "intern") || strings.Contains(l, "trainee") || strings.Contains(l, "apprentice") ||
-		strings.Contains(l, "werkstudent") || strings.Contains(l, "stage"):
-		return "internship"
-	case strings.Contains(l, "part time") || strings.Contains(l, "parttime") || strings.Contains(l, "teilzeit"):
-		return "part_time"
-	case strings.Contains(l, "temp") || strings.Contains(l, "seasonal") || strings.Contains(l, "fixed term") ||
-		strings.Contains(l, "per diem"):
-		return "temporary"
-	case strings.Contains(l, "contract") || strings.Contains(l, "freelance") || strings.Contains(l, "consultant"):
-		return "contract"
-	case strings.Contains(l, "full time") || strings.Contains(l, "fulltime") || strings.Contains(l, "permanent") ||
-		strings.Contains(l, "regular") || strings.Contains(l, "vollzeit") || strings.Contains(l, "cdi"):
-		return "full_time"
-	case strings.Contains(l, "volunteer") || strings.Contains(l, "other"):
-		return "other"
+	if !strings.ContainsFunc(s, unicode.IsLetter) {
+		return "" // nothing, or a number: not a type at all
+	}
+	if kind, ok := employmentType(s); ok {
+		return kind
 	}
 	return "other"
+}
+
+// employmentType finds a known employment type in s; ok is false when s
+// names none.
+func employmentType(s string) (kind string, ok bool) {
+	s = strings.ReplaceAll(s, "_", " ")
+	for _, t := range employmentTypes {
+		if t.re.MatchString(s) {
+			return t.kind, true
+		}
+	}
+	return "", false
 }
 
 // NormalizeWorkplaceType maps a work-site label to onsite, hybrid or remote, or "".
@@ -145,7 +214,7 @@ var currencySymbols = []struct{ sym, code string }{
 
 var (
 	currencyCode = regexp.MustCompile(`\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|CNY|INR|SGD|HKD|SEK|NOK|DKK|PLN|CZK|ILS|BRL|MXN|ZAR|KRW|TWD|AED|SAR|HUF|RON|TRY)\b`)
-	amount       = regexp.MustCompile(`(\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
+	amount       = regexp.MustCompile(`(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
 	periodWords  = []struct {
 		re     *regexp.Regexp
 		period string
@@ -153,8 +222,8 @@ var (
 		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b|\bby\b)\s*(hour|hr|h)\b|\bhourly\b|\bstunde\b`), "HOUR"},
 		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(day)\b|\bdaily\b`), "DAY"},
 		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(week|wk)\b|\bweekly\b`), "WEEK"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(month|mo)\b|\bmonthly\b|\bmonat\b`), "MONTH"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\bp\.?a\.?\b|\bjahr\b`), "YEAR"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(month|mo)\b|\bmonthly\b|\bmonat\b|\b(par|al|por)\s+(mois|mes)\b|\bmensuel`), "MONTH"},
+		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\bp\.?a\.?\b|\bjahr\b|\b(par|al|por)\s+(an|année|año)\b|\bannuel`), "YEAR"},
 	}
 )
 

@@ -21,33 +21,102 @@ const MaxDocumentSize = 8 << 20
 // extracts its postings, for callers that have bytes rather than a parsed
 // document (the extract command, tests).
 func Parse(r io.Reader, opts Options) ([]Posting, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, MaxDocumentSize+1))
-	if err != nil {
+	var buf bytes.Buffer
+	if l, ok := r.(interface{ Len() int }); ok { // a bytes.Reader, strings.Reader…: read it in one go
+		buf.Grow(min(l.Len(), MaxDocumentSize) + 1)
+	}
+	if _, err := buf.ReadFrom(io.LimitReader(r, MaxDocumentSize+1)); err != nil {
 		return nil, err
 	}
+	raw := buf.Bytes()
 	if len(raw) > MaxDocumentSize {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrTooLarge, Detail: "over 8 MiB"}
 	}
 	root, err := html.Parse(bytes.NewReader(raw))
 	if err != nil {
-		return nil, err
+		// x/net/html refuses a document nested deeper than 512 elements (a
+		// page that never closes its <div>s): read it with its nesting capped.
+		if root, err = html.Parse(bytes.NewReader(capNesting(raw, nestingCap))); err != nil {
+			return nil, &RejectError{URL: opts.URL, Reason: ErrNoPosting, Detail: err.Error()}
+		}
 	}
 	opts.Raw = raw
 	return HTML(root, opts)
 }
 
+// nestingCap is how deep capNesting lets elements nest: well under the
+// parser's 512, since elements whose end tag is optional are not counted.
+const nestingCap = 200
+
+// capNesting rewrites raw so that no element opens deeper than limit: the
+// start and end tags of deeper elements are dropped, their text kept. The
+// nesting is counted from the tags as written, which is close enough to what
+// the parser builds for this one purpose.
+func capNesting(raw []byte, limit int) []byte {
+	z := html.NewTokenizer(bytes.NewReader(raw))
+	out := bytes.NewBuffer(make([]byte, 0, len(raw)))
+	var open []atom.Atom
+	dropped := map[atom.Atom]int{}
+	for {
+		tt := z.Next()
+		switch tt {
+		case html.ErrorToken:
+			return out.Bytes()
+		case html.StartTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if uncounted(a) {
+				break
+			}
+			if len(open) >= limit {
+				dropped[a]++
+				continue
+			}
+			open = append(open, a)
+		case html.EndTagToken:
+			name, _ := z.TagName()
+			a := atom.Lookup(name)
+			if dropped[a] > 0 {
+				dropped[a]--
+				continue
+			}
+			for i := len(open) - 1; i >= 0; i-- {
+				if open[i] == a {
+					open = open[:i]
+					break
+				}
+			}
+		}
+		out.Write(z.Raw())
+	}
+}
+
+// uncounted elements are void, or closed by the parser without an end tag.
+func uncounted(a atom.Atom) bool {
+	switch a {
+	case atom.Area, atom.Base, atom.Br, atom.Col, atom.Embed, atom.Hr, atom.Img, atom.Input, atom.Link, atom.Meta,
+		atom.Source, atom.Track, atom.Wbr, atom.P, atom.Li, atom.Dt, atom.Dd, atom.Option, atom.Optgroup, atom.Tr,
+		atom.Td, atom.Th, atom.Tbody, atom.Thead, atom.Tfoot, atom.Colgroup, atom.Html, atom.Head, atom.Body, 0:
+		return true
+	}
+	return false
+}
+
 // HTML extracts the postings of one parsed HTML document (root is the
-// document node, or any node holding the page): usually one, from a detail
-// page; several when the page lists JobPostings in JSON-LD or microdata. It
-// reads the tree colly already parsed and never parses the page again.
+// document node, or any node holding the page): one from a posting's page;
+// several when the page lists JobPostings in JSON-LD or microdata, or is a
+// result page of job cards (see cards.go; such postings say FromListing).
+// It reads the tree colly already parsed and never parses the page again.
 //
 // Sources, strongest first: the per-site rules in opts, schema.org JSON-LD,
 // microdata and RDFa, the labelled text of classic careers pages ("Job #",
-// "Locations"…), then the page itself (h1, title, canonical link, URL).
+// "Locations"…), then the page itself (h1, title, canonical link, apply
+// link, description block, URL).
 //
 // A posting without a job number or title is not returned: the error, a
-// *RejectError, says why and holds what was read. A truncated document
-// is rejected as a whole.
+// *RejectError, says why and holds what was read. A truncated document, a
+// JobPosting block that does not parse and a page that says its job is
+// gone are rejected as a whole.
 func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	if len(opts.Raw) > 0 && Truncated(opts.Raw) {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrTruncated, Detail: "no closing </html>"}
@@ -91,44 +160,113 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	if x.soft404(sc) {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrGone, Detail: "the page says so", Partial: x.p}
 	}
+	own := x.structured() // before finish adds the site's company
 	p, err := x.finish()
+	if own {
+		if err != nil {
+			return nil, err
+		}
+		return []Posting{p}, nil
+	}
+	// A page with no structured posting may be a result page: several job
+	// cards, and at most a stray label of one of them, or of the preview of
+	// one (two-pane search pages), read as the page's own.
+	if cards := sc.cards(x.base); len(cards) >= minCards &&
+		(err != nil || readInCard(cards, x.idNode, sc.h1) || listingTitle.MatchString(sc.pageHeading())) {
+		return cardPostings(cards, opts)
+	}
 	if err != nil {
 		return nil, err
 	}
 	return []Posting{p}, nil
 }
 
-var htmlClose = regexp.MustCompile(`(?i)</html\s*>`)
-var htmlOpen = regexp.MustCompile(`(?i)<html[\s>]`)
+// listingTitle is how a result page titles itself: "46 jobs in India",
+// "Search results", "Jobs at Contoso", "Offres d'emploi".
+var listingTitle = regexp.MustCompile(`(?i)^\W*[\d,.]+\+?\s+(\w+\s+)?(jobs?|results?|positions?|openings?|vacancies|postings?|offres?|stellen(angebote)?|empleos?)\b|\b(search results|job search|search jobs|(jobs|careers|openings|vacancies|positions) (in|at|for|near)\b)|^\W*(jobs|careers|open positions|current openings|job openings|stellenangebote|offres d'emploi)\W*$`)
+
+// pageHeading is the page's h1, else its <title> without the site's name
+// ("Senior Engineer | Careers at Contoso" is about the engineer).
+func (sc *scan) pageHeading() string {
+	for _, h := range sc.h1 {
+		if t := cleanString(nodeText(h)); t != "" {
+			return t
+		}
+	}
+	return strings.TrimSpace(titleSuffix.ReplaceAllString(sc.title, ""))
+}
 
 // Truncated reports whether a document that opens <html> lacks its closing
 // tag near the end: a page cut off in transfer. Fragments (no <html>) are
 // never called truncated.
 func Truncated(raw []byte) bool {
 	head := raw[:min(len(raw), 4096)]
-	if !htmlOpen.Match(head) {
+	if !hasTag(head, "<html", func(rest []byte) bool {
+		return len(rest) > 0 && (rest[0] == '>' || asciiSpace[rest[0]])
+	}) {
 		return false
 	}
 	tail := raw[max(0, len(raw)-4096):]
-	return !htmlClose.Match(tail)
+	return !hasTag(tail, "</html", func(rest []byte) bool {
+		rest = bytes.TrimLeft(rest, " \t\r\n\f")
+		return len(rest) > 0 && rest[0] == '>'
+	})
+}
+
+// hasTag reports whether b holds tag (lowercase), in any case, followed by
+// what ok accepts.
+func hasTag(b []byte, tag string, ok func(rest []byte) bool) bool {
+	for {
+		i := bytes.IndexByte(b, '<')
+		if i < 0 {
+			return false
+		}
+		b = b[i:]
+		if hasPrefixFold(b, tag) && ok(b[len(tag):]) {
+			return true
+		}
+		b = b[1:]
+	}
+}
+
+// hasPrefixFold reports whether b starts with prefix (lowercase ASCII), ignoring ASCII case.
+func hasPrefixFold(b []byte, prefix string) bool {
+	if len(b) < len(prefix) {
+		return false
+	}
+	for i := range len(prefix) {
+		c := b[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		if c != prefix[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // scan is what one walk of the DOM collects for the sources.
 type scan struct {
+	root      *html.Node
 	ldBlocks  []string
 	items     []*html.Node // microdata itemscope / RDFa typeof roots of a JobPosting
 	h1        []*html.Node
 	title     string
 	metas     map[string]string
 	canonical string
+	h2        *html.Node   // the first h2, the title of a fragment that has no h1
 	desc      []*html.Node // elements whose class or id says they hold the description
 	segs      []segment
+	// links are the <a href> and the elements with a job id in a data
+	// attribute (data-job-id…) outside <head>, <nav> and <footer>, in page order.
+	links []*html.Node
 }
 
 var descClass = regexp.MustCompile(`(?i)(^|\s)[\w-]*((job|position|posting|vacancy)[-_]?)?(description|job[-_]?details|posting[-_]?body|job[-_]?body|jd[-_]?(content|body|info))($|\s)`)
 
 func scanPage(root *html.Node) *scan {
-	sc := &scan{metas: map[string]string{}}
+	sc := &scan{root: root, metas: map[string]string{}}
 	var sb segmentBuilder
 	sc.walk(root, &sb, 0, false, false)
 	sb.flush()
@@ -174,6 +312,10 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 			}
 		case atom.H1:
 			sc.h1 = append(sc.h1, n)
+		case atom.H2:
+			if sc.h2 == nil && !quiet {
+				sc.h2 = n
+			}
 		case atom.Head, atom.Nav, atom.Footer:
 			// navigation and footers hold links and legal text, never the posting
 			quiet = true
@@ -183,8 +325,10 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 			sc.items = append(sc.items, n)
 			inItem = true
 		}
-		if len(sc.desc) < 4 && !quiet && (descClass.MatchString(attr(n, "class")) || descClass.MatchString(attr(n, "id"))) &&
-			n.DataAtom != atom.Body {
+		if !quiet && (n.DataAtom == atom.A && hasAttr(n, "href") || jobIDAttr(n) != "") {
+			sc.links = append(sc.links, n)
+		}
+		if len(sc.desc) < 4 && !quiet && n.DataAtom != atom.Body && (descLike(attr(n, "class")) || descLike(attr(n, "id"))) {
 			sc.desc = append(sc.desc, n)
 		}
 		if skipped(n.DataAtom) && n.DataAtom != atom.Head {
@@ -196,21 +340,62 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 		if block(n.DataAtom) {
 			sb.flush()
 			sb.open(n)
-			defer func() { sb.flush(); sb.close() }()
-		} else {
-			sb.boundary = true
-			defer func() { sb.boundary = true }()
-			if sb.startsLine() {
-				sb.leadStart(n)
-				defer sb.leadEnd(n)
-			}
+			sc.children(n, sb, depth, inItem, quiet)
+			sb.flush()
+			sb.close()
+			return
 		}
+		sb.boundary = true
+		leads := sb.startsLine()
+		if leads {
+			sb.leadStart(n)
+		}
+		sc.children(n, sb, depth, inItem, quiet)
+		if leads {
+			sb.leadEnd(n)
+		}
+		sb.boundary = true
+		return
 	case html.CommentNode, html.DoctypeNode:
 		return
 	}
+	sc.children(n, sb, depth, inItem, quiet)
+}
+
+func (sc *scan) children(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet bool) {
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
 		sc.walk(c, sb, depth+1, inItem, quiet)
 	}
+}
+
+// descLike reports whether a class or id names the description block. The
+// words are looked for before the expression runs: most elements have a
+// class, few have one of these.
+func descLike(s string) bool {
+	if len(s) < 2 || !(containsFold(s, "descr") || containsFold(s, "detail") || containsFold(s, "body") || containsFold(s, "jd")) {
+		return false
+	}
+	return descClass.MatchString(s)
+}
+
+// containsFold reports whether s holds sub (lowercase ASCII), ignoring ASCII case.
+func containsFold(s, sub string) bool {
+	for i := 0; i+len(sub) <= len(s); i++ {
+		j := 0
+		for ; j < len(sub); j++ {
+			c := s[i+j]
+			if 'A' <= c && c <= 'Z' {
+				c += 'a' - 'A'
+			}
+			if c != sub[j] {
+				break
+			}
+		}
+		if j == len(sub) {
+			return true
+		}
+	}
+	return false
 }
 
 // segmentBuilder turns the walk's text into segments: one per block line.
@@ -225,13 +410,13 @@ type segmentBuilder struct {
 
 func (b *segmentBuilder) open(n *html.Node) { b.blocks = append(b.blocks, n) }
 func (b *segmentBuilder) close()            { b.blocks = b.blocks[:len(b.blocks)-1] }
-func (b *segmentBuilder) startsLine() bool  { return b.w.cur.Len() == 0 && b.lead == nil }
+func (b *segmentBuilder) startsLine() bool  { return len(b.w.cur) == 0 && b.lead == nil }
 func (b *segmentBuilder) leadStart(n *html.Node) {
 	b.lead, b.leadAt = n, -1
 }
 func (b *segmentBuilder) leadEnd(n *html.Node) {
 	if b.lead == n {
-		b.leadAt = b.w.cur.Len()
+		b.leadAt = len(b.w.cur)
 		if b.leadAt == 0 {
 			b.lead = nil // an empty icon or anchor: the next element may lead
 		}
@@ -241,7 +426,7 @@ func (b *segmentBuilder) leadEnd(n *html.Node) {
 func (b *segmentBuilder) text(n *html.Node) {
 	// Two inline elements side by side ("<span>322695</span><span>1072519</span>")
 	// are two values: keep them apart.
-	if b.boundary && b.w.cur.Len() > 0 && !b.w.space && isWordRune(lastRune(b.w.cur.String())) &&
+	if b.boundary && len(b.w.cur) > 0 && !b.w.space && isWordRune(lastRuneBytes(b.w.cur)) &&
 		isWordRune(firstRune(n.Data)) {
 		b.w.space = true
 	}
@@ -252,8 +437,8 @@ func (b *segmentBuilder) text(n *html.Node) {
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
 func (b *segmentBuilder) flush() {
-	if b.w.cur.Len() > 0 {
-		s := segment{text: b.w.cur.String()}
+	if len(b.w.cur) > 0 {
+		s := segment{text: string(b.w.cur)}
 		if b.lead != nil && b.leadAt > 0 && b.leadAt <= len(s.text) {
 			s.lead = s.text[:b.leadAt]
 		}
@@ -264,7 +449,7 @@ func (b *segmentBuilder) flush() {
 		}
 		b.segs = append(b.segs, s)
 	}
-	b.w.cur.Reset()
+	b.w.cur = b.w.cur[:0]
 	b.w.space = false
 	b.lead = nil
 }
@@ -354,6 +539,9 @@ func repairJSON(s string) string {
 			esc = true
 		case r == '"':
 			in = !in
+		case in && r == '\n':
+			b.WriteString(`\n`)
+			continue
 		case in && r < 0x20:
 			b.WriteString(" ")
 			continue

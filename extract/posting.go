@@ -44,6 +44,11 @@ type Posting struct {
 	Sources map[string]Source `json:"-"`
 }
 
+// FromListing reports whether p was read from a job card on a result page
+// rather than from the posting's own page: it holds what the card shows
+// (title, company, location, date…), not the description.
+func (p Posting) FromListing() bool { return p.Sources["job_number"] == SourceCard }
+
 // Source names where a field's value came from.
 type Source string
 
@@ -57,6 +62,7 @@ const (
 	SourcePage      Source = "page" // title, canonical link, meta tags, description block
 	SourceURL       Source = "url"
 	SourceJSON      Source = "json"
+	SourceCard      Source = "card" // a job card on a result page
 )
 
 // Options tell extraction about the document it reads.

@@ -124,7 +124,7 @@ func (x *extraction) applyRules(root *html.Node, sc *scan) {
 	}
 	labels := map[string]labelValue{}
 	for field, r := range x.opts.Rules {
-		if r.sel == nil && r.re == nil && r.Selector != "" {
+		if r == nil || r.Selector != "" && r.sel == nil || r.Regex != "" && r.re == nil {
 			continue // not compiled: Compile reports why
 		}
 		vals := r.values(root, sc)

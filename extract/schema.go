@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"strconv"
 	"strings"
+	"unicode"
 )
 
 // This file maps a schema.org JobPosting, as a decoded JSON-LD object or as
@@ -107,17 +108,44 @@ func longText(v any) string {
 	return ""
 }
 
-// textList reads a value that is a list, or one string with one item a line.
+// textList reads a value that is a list, one string with one item a line,
+// or one line of several sentences ("Highly motivated. Learns quickly."),
+// as JSON-LD generators that flatten a list write it.
 func textList(v any) []string {
 	var out []string
 	for _, e := range asList(v) {
-		for _, line := range strings.Split(longText(e), "\n") {
+		if m, ok := e.(map[string]any); ok && m["@value"] == nil {
+			// an EducationalOccupationalCredential, a DefinedTerm…
+			e = text(m["credentialCategory"])
+			if e == "" {
+				e = text(m)
+			}
+		}
+		lines := strings.Split(longText(e), "\n")
+		if len(lines) == 1 {
+			lines = splitSentences(lines[0])
+		}
+		for _, line := range lines {
 			if line = strings.TrimSpace(strings.TrimLeft(line, "•·-–*")); line != "" {
 				out = append(out, line)
 			}
 		}
 	}
 	return out
+}
+
+// splitSentences splits s after each '.', '!', '?' or ';' that a space and
+// a capital letter follow.
+func splitSentences(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i+2 < len(s); i++ {
+		if strings.IndexByte(".!?;", s[i]) >= 0 && s[i+1] == ' ' && unicode.IsUpper(firstRune(s[i+2:])) {
+			out = append(out, s[start:i+1])
+			start = i + 2
+		}
+	}
+	return append(out, s[start:])
 }
 
 // fromSchema fills the fields of p that are still empty from a schema.org
@@ -190,6 +218,10 @@ func (x *extraction) fromSchema(obj map[string]any, src Source) {
 	if !x.has("salary") {
 		for _, key := range []string{"baseSalary", "estimatedSalary"} {
 			if sal, ok := schemaSalary(obj[key]); ok {
+				if sal.Currency == "" {
+					// the older JobPosting property, beside a bare amount
+					sal.Currency = strings.ToUpper(text(obj["salaryCurrency"]))
+				}
 				x.setSalary(sal, src)
 				break
 			}
@@ -203,7 +235,14 @@ func (x *extraction) fromSchema(obj map[string]any, src Source) {
 		}
 	}
 	if !x.has("qualifications") {
-		if q := textList(obj["qualifications"]); len(q) > 0 {
+		q := textList(obj["qualifications"])
+		if len(q) == 0 {
+			// no qualifications property: what the posting requires instead
+			for _, key := range []string{"educationRequirements", "experienceRequirements", "skills"} {
+				q = append(q, textList(obj[key])...)
+			}
+		}
+		if len(q) > 0 {
 			p.Qualifications = q
 			x.mark("qualifications", src)
 		}

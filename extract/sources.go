@@ -23,6 +23,9 @@ func (x *extraction) fromLabels(sc *scan) {
 func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 	p := &x.p
 	for field, lv := range labels {
+		if field != "job_number" && field != "alt_ids" && x.has(field) {
+			continue // a stronger source gave it: no need to read this one
+		}
 		first := lv.values[0]
 		switch field {
 		case "job_number":
@@ -37,7 +40,11 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 			if len(ids) == 0 && x.badID == "" {
 				x.badID = first // "to be announced", a date…: said, but not a job number
 			}
+			had := x.has("job_number")
 			x.setIDs(ids, src)
+			if !had && x.has("job_number") {
+				x.idNode = lv.node
+			}
 		case "alt_ids":
 			for _, v := range lv.values {
 				for _, id := range splitIDs(v) {
@@ -45,6 +52,9 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 						x.reqIDs = append(x.reqIDs, id)
 					}
 				}
+			}
+			if x.reqNode == nil {
+				x.reqNode = lv.node
 			}
 			x.mark("alt_ids", src)
 		case "title":
@@ -58,7 +68,11 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 		case "department":
 			x.setText(field, &p.Department, first, src)
 		case "employment_type":
-			x.setText(field, &p.EmploymentType, NormalizeEmploymentType(first), src)
+			if kind, ok := employmentType(first); ok {
+				x.setText(field, &p.EmploymentType, kind, src)
+			} else if lv.label != "type" { // "Type: Engineering" says nothing of employment
+				x.setText(field, &p.EmploymentType, NormalizeEmploymentType(first), src)
+			}
 		case "workplace_type":
 			x.setText(field, &p.WorkplaceType, NormalizeWorkplaceType(first), src)
 		case "date_posted":
@@ -82,7 +96,8 @@ var careersSuffix = regexp.MustCompile(`(?i)\s*[-|:]?\s*\b(careers?|jobs|job boa
 var titleSuffix = regexp.MustCompile(`\s+[|–—·-]\s+[^|–—·]*$`)
 
 // fromPage fills what is left from the page itself: its h1 or title, the
-// canonical link, the description block, and a job number in the URL.
+// canonical link, the company the site's name gives, the description block
+// and its qualifications, the apply link, and a job number in the URL.
 func (x *extraction) fromPage(sc *scan) {
 	p := &x.p
 	if !x.has("title") {
@@ -94,9 +109,21 @@ func (x *extraction) fromPage(sc *scan) {
 			p.Sources["url"] = SourcePage
 		}
 	}
-	if !x.has("company") {
+	// the page's other address for itself: og:url often differs from the canonical link
+	if og := x.resolve(sc.metas["og:url"]); og != "" && og != p.URL && x.sameSite(og) && idFromURL(og) != "" {
+		p.URLs = append(p.URLs, og)
+	}
+	// the site's name is a guess at the company: the configured one is better
+	if !x.has("company") && x.opts.Company == "" {
 		name := careersSuffix.ReplaceAllString(sc.metas["og:site_name"], "")
 		x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
+	}
+	if !x.has("company") && x.opts.Company == "" {
+		// "Customer Success Manager | Wingtip Careers": the site's name, when it says it is a careers site
+		if suffix := titleSuffix.FindString(sc.title); suffix != "" && careersSuffix.MatchString(suffix) {
+			name := strings.Trim(careersSuffix.ReplaceAllString(suffix, ""), " |–—·-")
+			x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
+		}
 	}
 	descNode := sc.descNode()
 	if !x.has("description") {
@@ -114,11 +141,22 @@ func (x *extraction) fromPage(sc *scan) {
 		}
 		x.setText("description", &p.Description, d, SourcePage)
 	}
-	if !x.has("qualifications") && descNode != nil {
-		if q := qualificationItems(descNode); len(q) > 0 {
+	if !x.has("qualifications") {
+		// under a heading in the description, else anywhere in the page's content
+		qroot := descNode
+		if qroot == nil {
+			qroot = mainNode(sc)
+		}
+		if qroot == nil {
+			qroot = sc.root
+		}
+		if q := qualificationItems(qroot); len(q) > 0 {
 			p.Qualifications = q
 			x.mark("qualifications", SourcePage)
 		}
+	}
+	if !x.has("apply_url") {
+		x.setText("apply_url", &p.ApplyURL, x.applyLink(sc), SourcePage)
 	}
 	// A job number from the URL alone needs the page to look like a
 	// posting: a field read from its markup, or a description of some length.
@@ -129,6 +167,61 @@ func (x *extraction) fromPage(sc *scan) {
 			x.setIDs([]string{id}, SourceURL)
 		}
 	}
+}
+
+var (
+	// applyText is what an apply button says.
+	applyText = regexp.MustCompile(`(?i)^\W*(apply|apply now|apply (for|to) (this|the) (job|position|role|vacancy)|apply online|apply here|easy apply|quick apply|start (your )?application|submit (your )?application|bewerben|jetzt bewerben|online bewerben|postuler|postuler maintenant|candidater|candidatar(se)?|postularme|solliciteer|申请职位|立即申请|申请|応募する|応募)\W*$`)
+	// applyAttr is a class, id or tracking name that says "apply".
+	applyAttr = regexp.MustCompile(`(?i)(^|[-_\s])apply([-_\s]|$)|apply-?(button|btn|link|now)|(button|btn)-?apply|bewerb`)
+)
+
+// applyLink is the address of the page's apply button or link: a link that
+// says "Apply" (or "Bewerben", "Postuler"…), else one whose class or id does.
+// A link to the page itself (an anchor, a script) does not count.
+func (x *extraction) applyLink(sc *scan) string {
+	byAttr := ""
+	for _, n := range sc.links {
+		if n.DataAtom != atom.A {
+			continue
+		}
+		href := strings.TrimSpace(attr(n, "href"))
+		if href == "" || strings.HasPrefix(href, "#") {
+			continue
+		}
+		u := x.resolve(href)
+		if u == "" || u == x.opts.URL {
+			continue
+		}
+		if applyText.MatchString(shortText(n, 60)) {
+			return u
+		}
+		if byAttr == "" && (applyAttr.MatchString(attr(n, "class")) || applyAttr.MatchString(attr(n, "id")) ||
+			applyAttr.MatchString(attr(n, "data-automation-id")) || applyAttr.MatchString(attr(n, "aria-label"))) {
+			byAttr = u
+		}
+	}
+	return byAttr
+}
+
+// shortText is the text of n, cut after about max bytes: enough to read a
+// button's label without rendering a large subtree.
+func shortText(n *html.Node, max int) string {
+	var b strings.Builder
+	var visit func(n *html.Node, d int)
+	visit = func(n *html.Node, d int) {
+		for c := n.FirstChild; c != nil && b.Len() <= max && d < 32; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				b.WriteString(c.Data)
+				b.WriteByte(' ')
+			case c.Type == html.ElementNode && !skipped(c.DataAtom):
+				visit(c, d+1)
+			}
+		}
+	}
+	visit(n, 0)
+	return cleanString(b.String())
 }
 
 // evidence counts the fields read from the page's markup (structured data,
@@ -144,7 +237,7 @@ func (x *extraction) evidence() int {
 }
 
 // gonePhrase is what a careers site says on the page of a job it took down.
-var gonePhrase = regexp.MustCompile(`(?i)(no longer (available|accepting|open|active)|job (not found|has expired|is closed|has been (filled|closed|removed))|position (has been filled|is (no longer|closed))|posting (has expired|is closed|not found)|page (not found|does not exist)|\b404\b|expired job)`)
+var gonePhrase = regexp.MustCompile(`(?i)(no longer (available|accepting|open|active)|job (not found|has expired|is closed|has been (filled|closed|removed))|position (has been filled|is (no longer|closed))|posting (has expired|is closed|not found)|page (not found|does not exist)|expired job|^\W*404\b|\berror\W*404\b|\b404\W*(error|not found|page))`)
 
 // soft404 reports whether the page, lacking structured data, says the job is gone.
 func (x *extraction) soft404(sc *scan) bool {
@@ -209,6 +302,12 @@ func pageTitle(sc *scan, company string) string {
 	if sc.title != "" {
 		return strings.TrimSpace(titleSuffix.ReplaceAllString(sc.title, ""))
 	}
+	if sc.h2 != nil {
+		// a fragment of a page: its first heading
+		if t := cleanString(nodeText(sc.h2)); len(t) < 300 {
+			return t
+		}
+	}
 	return ""
 }
 
@@ -224,11 +323,33 @@ func inMain(n *html.Node) bool {
 // descNode returns the first description element with substantial text.
 func (sc *scan) descNode() *html.Node {
 	for _, n := range sc.desc {
-		if len(nodeText(n)) >= 80 {
+		if textAtLeast(n, 80) {
 			return n
 		}
 	}
 	return nil
+}
+
+// textAtLeast reports whether n holds at least min bytes of text, without
+// rendering more of it than that.
+func textAtLeast(n *html.Node, min int) bool {
+	total := 0
+	var visit func(n *html.Node, d int) bool
+	visit = func(n *html.Node, d int) bool {
+		for c := n.FirstChild; c != nil && d < maxDepth; c = c.NextSibling {
+			switch {
+			case c.Type == html.TextNode:
+				total += len(strings.TrimSpace(c.Data))
+			case c.Type == html.ElementNode && !skipped(c.DataAtom):
+				visit(c, d+1)
+			}
+			if total >= min {
+				return true
+			}
+		}
+		return total >= min
+	}
+	return visit(n, 0)
 }
 
 // mainNode is the page's main content: <main>, <article> or role=main.
@@ -244,8 +365,7 @@ func mainNode(sc *scan) *html.Node {
 }
 
 var (
-	qualHeading = regexp.MustCompile(`(?i)qualification|what you('ll| will)? (need|bring)|who you are|what we('re| are)? looking for|you (have|bring)|must[- ]haves?|nice[- ]to[- ]haves?`)
-	reqHeading  = regexp.MustCompile(`(?i)requirements|skills|experience`)
+	qualHeading = regexp.MustCompile(`qualification|what you('ll| will)? (need|bring)|who you are|what we('re| are)? looking for|you (have|bring)|must[- ]haves?|nice[- ]to[- ]haves?`)
 )
 
 // qualificationItems returns the list items under qualification-like
@@ -253,28 +373,31 @@ var (
 // none, those under requirement-like ones ("Skills", "Requirements").
 func qualificationItems(root *html.Node) []string {
 	var strict, loose []string
-	heading := ""
+	kind := 0 // of the last heading: 2 qualification-like, 1 requirement-like, 0 other
 	var visit func(n *html.Node, d int)
 	visit = func(n *html.Node, d int) {
 		if d > maxDepth {
 			return
 		}
 		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode || skipped(c.DataAtom) {
+			if c.Type != html.ElementNode || skipped(c.DataAtom) || c.DataAtom == atom.Nav || c.DataAtom == atom.Footer {
 				continue
 			}
 			switch {
 			case isHeadingLike(c):
-				heading = cleanString(nodeText(c))
+				kind = headingKind(nodeText(c))
 				continue
 			case c.DataAtom == atom.Li:
+				if kind == 0 {
+					continue
+				}
 				item := cleanString(nodeText(c))
 				if item == "" {
 					continue
 				}
-				if qualHeading.MatchString(heading) {
+				if kind == 2 {
 					strict = append(strict, item)
-				} else if reqHeading.MatchString(heading) {
+				} else {
 					loose = append(loose, item)
 				}
 				continue
@@ -289,6 +412,24 @@ func qualificationItems(root *html.Node) []string {
 	return loose
 }
 
+// headingKind tells a qualification-like heading (2) from a
+// requirement-like one (1) and any other (0). The words are looked for
+// before the expression runs.
+func headingKind(heading string) int {
+	if len(heading) > 120 {
+		return 0
+	}
+	l := strings.ToLower(heading)
+	switch {
+	case (strings.Contains(l, "qualif") || strings.Contains(l, "you") || strings.Contains(l, "must") ||
+		strings.Contains(l, "nice")) && qualHeading.MatchString(l):
+		return 2
+	case strings.Contains(l, "requirement") || strings.Contains(l, "skills") || strings.Contains(l, "experience"):
+		return 1
+	}
+	return 0
+}
+
 // isHeadingLike: an h1-h6, a dt, or a short paragraph that is all bold.
 func isHeadingLike(n *html.Node) bool {
 	if heading(n.DataAtom) || n.DataAtom == atom.Dt {
@@ -297,18 +438,25 @@ func isHeadingLike(n *html.Node) bool {
 	if n.DataAtom != atom.P && n.DataAtom != atom.Div {
 		return false
 	}
-	t := cleanString(nodeText(n))
-	if t == "" || len(t) > 80 {
-		return false
-	}
-	// all of the text inside <strong>/<b>
+	// all of the text inside <strong>/<b> children: looked at without
+	// rendering the element, which may be a large container
 	var bold strings.Builder
 	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		if c.Type == html.ElementNode && (c.DataAtom == atom.Strong || c.DataAtom == atom.B) {
+		switch {
+		case c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
+			return false
+		case c.Type != html.ElementNode:
+		case c.DataAtom == atom.Strong || c.DataAtom == atom.B:
 			bold.WriteString(nodeText(c))
+			if bold.Len() > 160 {
+				return false
+			}
+		case c.DataAtom != atom.Br:
+			return false
 		}
 	}
-	return cleanString(bold.String()) == t
+	t := cleanString(bold.String())
+	return t != "" && len(t) <= 80
 }
 
 var (
@@ -316,6 +464,22 @@ var (
 	urlIDPath  = regexp.MustCompile(`^(?:[A-Za-z]{1,5}[-_]?)?\d{4,}(?:[-_][A-Za-z0-9]+)?$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	urlIDLead  = regexp.MustCompile(`^(\d{4,})[-_]`)
 )
+
+// queryPairs returns u's query parameters in the order they are written
+// (url.Values is a map: with two id-like parameters, which one wins would
+// change from run to run).
+func queryPairs(u *url.URL) [][2]string {
+	var out [][2]string
+	for _, part := range strings.Split(u.RawQuery, "&") {
+		k, v, _ := strings.Cut(part, "=")
+		k, err1 := url.QueryUnescape(k)
+		v, err2 := url.QueryUnescape(v)
+		if err1 == nil && err2 == nil && k != "" {
+			out = append(out, [2]string{k, v})
+		}
+	}
+	return out
+}
 
 // idFromURL finds a job number in a posting's URL: a query parameter named
 // like one (?gh_jid=, ?jobId=), else the last path segment that is one
@@ -326,9 +490,9 @@ func idFromURL(raw string) string {
 	if err != nil || u.Host == "" {
 		return ""
 	}
-	for k, vs := range u.Query() {
-		if urlIDParam.MatchString(k) && len(vs) > 0 && ValidJobNumber(vs[0]) {
-			return vs[0]
+	for _, kv := range queryPairs(u) {
+		if urlIDParam.MatchString(kv[0]) && ValidJobNumber(kv[1]) {
+			return kv[1]
 		}
 	}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
@@ -340,6 +504,12 @@ func idFromURL(raw string) string {
 	for i := len(segs) - 1; i >= 0; i-- {
 		if m := urlIDLead.FindStringSubmatch(segs[i]); m != nil {
 			return m[1]
+		}
+	}
+	// a slug ending in the id: "/job/Senior-Manager_24WD81528", "/jobs/view/sales-lead-3943870863"
+	if n := len(segs); n > 0 {
+		if id := trailingID(segs[n-1]); id != "" && ValidJobNumber(id) {
+			return id
 		}
 	}
 	return ""

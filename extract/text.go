@@ -47,16 +47,17 @@ func heading(a atom.Atom) bool {
 }
 
 // lineWriter collects text as lines: spaces collapsed, empty lines dropped.
+// Its buffer is reused from line to line.
 type lineWriter struct {
 	lines []string
-	cur   strings.Builder
+	cur   []byte
 	space bool // a space is pending before the next word
 }
 
 func (w *lineWriter) breakLine() {
-	if w.cur.Len() > 0 {
-		w.lines = append(w.lines, w.cur.String())
-		w.cur.Reset()
+	if len(w.cur) > 0 {
+		w.lines = append(w.lines, string(w.cur))
+		w.cur = w.cur[:0]
 	}
 	w.space = false
 }
@@ -65,6 +66,8 @@ func isSpace(r rune) bool { return unicode.IsSpace(r) || r == '\u00a0' || r == '
 
 func firstRune(s string) rune { r, _ := utf8.DecodeRuneInString(s); return r }
 func lastRune(s string) rune  { r, _ := utf8.DecodeLastRuneInString(s); return r }
+
+func lastRuneBytes(b []byte) rune { r, _ := utf8.DecodeLastRune(b); return r }
 
 // nodeText renders n as plain text: one line per block (heading, paragraph,
 // list item…), inline text joined with single spaces, scripts and styles left
@@ -112,36 +115,43 @@ func (w *lineWriter) textSpaced(s string) {
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
-	if isSpace(firstRune(s)) {
-		w.space = true
-	}
 	start := -1
-	for i, r := range s {
-		if isSpace(r) {
-			if start >= 0 {
-				w.word(s[start:i])
-				start = -1
-				w.space = true
-			}
-			continue
+	for i := 0; i < len(s); {
+		c := s[i]
+		var sp bool
+		n := 1
+		if c < utf8.RuneSelf {
+			sp = asciiSpace[c]
+		} else {
+			var r rune
+			r, n = utf8.DecodeRuneInString(s[i:])
+			sp = isSpace(r)
 		}
-		if start < 0 {
+		switch {
+		case sp && start >= 0:
+			w.word(s[start:i])
+			start = -1
+			w.space = true
+		case sp:
+			w.space = true
+		case start < 0:
 			start = i
 		}
+		i += n
 	}
 	if start >= 0 {
 		w.word(s[start:])
 	}
-	if isSpace(lastRune(s)) {
-		w.space = true
-	}
 }
 
+// asciiSpace are the ASCII white space bytes.
+var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
+
 func (w *lineWriter) word(s string) {
-	if w.cur.Len() > 0 && w.space {
-		w.cur.WriteByte(' ')
+	if len(w.cur) > 0 && w.space {
+		w.cur = append(w.cur, ' ')
 	}
-	w.cur.WriteString(s)
+	w.cur = append(w.cur, s...)
 	w.space = false
 }
 
@@ -167,10 +177,14 @@ func hasAttr(n *html.Node, key string) bool {
 // cleanString collapses white space, drops control characters and replaces
 // invalid UTF-8.
 func cleanString(s string) string {
+	if isClean(s) {
+		return s
+	}
 	if !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\uFFFD")
 	}
 	var b strings.Builder
+	b.Grow(len(s))
 	space := false
 	for _, r := range s {
 		if isSpace(r) || unicode.IsControl(r) {
@@ -184,6 +198,27 @@ func cleanString(s string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// isClean reports whether s is ASCII text that cleanString would leave as
+// it is: no control character, no space at either end or next to another.
+func isClean(s string) bool {
+	space := true // a leading space is not clean
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= utf8.RuneSelf || c < ' ' || c == 0x7f:
+			return false
+		case c == ' ':
+			if space {
+				return false
+			}
+			space = true
+		default:
+			space = false
+		}
+	}
+	return !space || s == ""
 }
 
 // htmlToText turns a string that may hold HTML, possibly escaped once or twice

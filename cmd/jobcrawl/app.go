@@ -62,6 +62,7 @@ func commands() []command {
 		{"crawl", "[--site NAME]... [--demo] [--json]", "crawl every (or the named) site once into the index", runCrawl},
 		{"daemon", "[--listen HOST:PORT] [--demo]", "crawl each site on its schedule and serve search over HTTP", runDaemon},
 		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json] [--server URL]", "search the index", runSearch},
+		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
 	}
