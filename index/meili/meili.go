@@ -86,7 +86,6 @@ type Index struct {
 	url    string // cfg.URL without credentials, for messages
 	http   *http.Client
 	client meilisearch.ServiceManager
-	ix     meilisearch.IndexManager
 
 	// ready is a one-slot semaphore guarding setUp; set once it succeeded.
 	sem   chan struct{}
@@ -137,9 +136,13 @@ func Open(cfg Config) (*Index, error) {
 		opts = append(opts, meilisearch.WithAPIKey(cfg.APIKey))
 	}
 	client := meilisearch.New(strings.TrimRight(cfg.URL, "/"), opts...)
-	return &Index{cfg: cfg, url: redactURL(cfg.URL), http: hc, client: client, ix: client.Index(cfg.Index),
-		sem: make(chan struct{}, 1)}, nil
+	return &Index{cfg: cfg, url: redactURL(cfg.URL), http: hc, client: client, sem: make(chan struct{}, 1)}, nil
 }
+
+// index returns a handle on the index for one call. meilisearch-go's
+// handles are not safe for concurrent use (AddDocuments and FetchInfo
+// record the primary key in them), and they cost one small allocation.
+func (ix *Index) index() meilisearch.IndexManager { return ix.client.Index(ix.cfg.Index) }
 
 // redactURL hides a password in a URL's user info.
 func redactURL(s string) string {
@@ -205,7 +208,7 @@ func (ix *Index) ensure(ctx context.Context) error {
 func (ix *Index) setUp(ctx context.Context) error {
 	var info *meilisearch.IndexResult
 	n, err := ix.retry(ctx, func(ctx context.Context) (err error) {
-		info, err = ix.ix.FetchInfo(ctx)
+		info, err = ix.index().FetchInfo(ctx)
 		return err
 	})
 	switch {
@@ -230,7 +233,7 @@ func (ix *Index) setUp(ctx context.Context) error {
 	case info.PrimaryKey == "":
 		var t *meilisearch.TaskInfo
 		err := ix.do(ctx, "set the primary key", func(ctx context.Context) (err error) {
-			t, err = ix.ix.UpdateIndex(ctx, &meilisearch.UpdateIndexRequestParams{PrimaryKey: primaryKey})
+			t, err = ix.index().UpdateIndex(ctx, &meilisearch.UpdateIndexRequestParams{PrimaryKey: primaryKey})
 			return err
 		})
 		if err == nil {
@@ -247,7 +250,7 @@ func (ix *Index) setUp(ctx context.Context) error {
 	want := ix.settings()
 	var have *meilisearch.Settings
 	n, err = ix.retry(ctx, func(ctx context.Context) (err error) {
-		have, err = ix.ix.GetSettings(ctx)
+		have, err = ix.index().GetSettings(ctx)
 		return err
 	})
 	var me *meilisearch.Error
@@ -262,7 +265,7 @@ func (ix *Index) setUp(ctx context.Context) error {
 	}
 	var t *meilisearch.TaskInfo
 	if err := ix.do(ctx, "update settings", func(ctx context.Context) (err error) {
-		t, err = ix.ix.UpdateSettings(ctx, want)
+		t, err = ix.index().UpdateSettings(ctx, want)
 		return err
 	}); err != nil {
 		return err
@@ -293,7 +296,7 @@ func (ix *Index) wait(ctx context.Context, t *meilisearch.TaskInfo) error {
 	defer cancel()
 	var task *meilisearch.Task
 	n, err := ix.retry(wctx, func(ctx context.Context) (err error) {
-		task, err = ix.ix.WaitForTask(ctx, t.TaskUID, ix.cfg.PollInterval)
+		task, err = ix.index().WaitForTask(ctx, t.TaskUID, ix.cfg.PollInterval)
 		return err
 	})
 	what := fmt.Sprintf("wait for task %d (%s)", t.TaskUID, t.Type)
@@ -353,7 +356,7 @@ func (ix *Index) add(ctx context.Context, docs []index.Record) ([]*meilisearch.T
 	var t *meilisearch.TaskInfo
 	pk := primaryKey
 	err := ix.do(ctx, fmt.Sprintf("add %d documents", len(docs)), func(ctx context.Context) (err error) {
-		t, err = ix.ix.AddDocuments(ctx, docs, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+		t, err = ix.index().AddDocuments(ctx, docs, &meilisearch.DocumentOptions{PrimaryKey: &pk})
 		return err
 	})
 	switch {
@@ -385,7 +388,7 @@ func (ix *Index) Delete(ctx context.Context, ids []string) error {
 		batch := ids[i:min(i+ix.cfg.BatchSize, len(ids))]
 		var t *meilisearch.TaskInfo
 		if err := ix.do(ctx, fmt.Sprintf("delete %d documents", len(batch)), func(ctx context.Context) (err error) {
-			t, err = ix.ix.DeleteDocuments(ctx, batch, nil)
+			t, err = ix.index().DeleteDocuments(ctx, batch, nil)
 			return err
 		}); err != nil {
 			return err
@@ -421,7 +424,7 @@ func (ix *Index) Get(ctx context.Context, id string) (index.Record, error) {
 	}
 	n, err := ix.retry(ctx, func(ctx context.Context) error {
 		r = index.Record{}
-		return ix.ix.GetDocument(ctx, id, nil, &r)
+		return ix.index().GetDocument(ctx, id, nil, &r)
 	})
 	switch {
 	case err == nil:
@@ -469,7 +472,7 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (index.Result, error
 	}
 	var resp *meilisearch.SearchResponse
 	if err := ix.do(ctx, "search", func(ctx context.Context) (err error) {
-		resp, err = ix.ix.Search(ctx, q.Text, req)
+		resp, err = ix.index().Search(ctx, q.Text, req)
 		return err
 	}); err != nil {
 		return index.Result{}, err
@@ -569,7 +572,7 @@ func (ix *Index) Each(ctx context.Context, site string, fn func(index.Record) er
 		var res meilisearch.DocumentsResult
 		if err := ix.do(ctx, "list documents of "+site, func(ctx context.Context) error {
 			res = meilisearch.DocumentsResult{}
-			return ix.ix.GetDocuments(ctx, &meilisearch.DocumentsQuery{Offset: int64(offset), Limit: int64(ix.cfg.BatchSize),
+			return ix.index().GetDocuments(ctx, &meilisearch.DocumentsQuery{Offset: int64(offset), Limit: int64(ix.cfg.BatchSize),
 				Filter: filter}, &res)
 		}); err != nil {
 			return err
@@ -595,7 +598,7 @@ func (ix *Index) Each(ctx context.Context, site string, fn func(index.Record) er
 func (ix *Index) Stats(ctx context.Context) (index.Stats, error) {
 	var st *meilisearch.StatsIndex
 	if err := ix.do(ctx, "read stats", func(ctx context.Context) (err error) {
-		st, err = ix.ix.GetStats(ctx, nil)
+		st, err = ix.index().GetStats(ctx, nil)
 		return err
 	}); err != nil {
 		return index.Stats{}, err
