@@ -378,6 +378,15 @@ func TestDeleteAndStatsRequests(t *testing.T) {
 	if len(find(srv.Requests(), http.MethodGet, "/indexes/jobs/stats")) != 1 {
 		t.Error("stats did not read /indexes/jobs/stats")
 	}
+	if r, err := ix.Get(ctx, recs[2].ID); err != nil || r.Title != recs[2].Title {
+		t.Errorf("get %s: %+v, %v", recs[2].ID, r, err)
+	}
+	if len(find(srv.Requests(), http.MethodGet, "/indexes/jobs/documents/"+recs[2].ID)) != 1 {
+		t.Errorf("get did not read /indexes/jobs/documents/%s", recs[2].ID)
+	}
+	if _, err := ix.Get(ctx, recs[0].ID); !errors.Is(err, index.ErrNotFound) {
+		t.Errorf("get a deleted id: got %v, want ErrNotFound", err)
+	}
 	if _, err := ix.Get(ctx, "bad/../id"); !errors.Is(err, index.ErrNotFound) {
 		t.Errorf("get an impossible id: got %v, want ErrNotFound", err)
 	}
