@@ -6,10 +6,11 @@
 //
 // Open makes no request. The first write (Upsert, Delete, or Each, which
 // the crawler calls before writing) creates the index with primary key
-// "id" when it is missing and brings its settings in line with jobcrawl's (see settings);
-// reads (Search, Get, Stats) need only a key with the search (or
-// documents.get, stats.get) action, so a front end's search-only key
-// works. Writes are sent in batches of Config.BatchSize and each task is
+// "id" when it is missing and brings its settings in line with jobcrawl's
+// (searchable, filterable and sortable attributes, ranking rules, faceting
+// and pagination limits; the README lists them). Reads (Search, Get,
+// Stats) need only a key with the search (or documents.get, stats.get)
+// action, so a front end's search-only key works. Writes are sent in batches of Config.BatchSize and each task is
 // waited for, within Config.TaskTimeout and the caller's context; a failed
 // task is a *TaskError. Answers 429, 502, 503 and 504 are retried with
 // back-off; a batch refused as too large (413) is split in two and sent
