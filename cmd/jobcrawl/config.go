@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -18,6 +19,7 @@ import (
 	"github.com/jobcrawl/jobcrawl/daemon"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
+	"github.com/jobcrawl/jobcrawl/index/meili"
 )
 
 // Config is config.yaml.
@@ -41,7 +43,8 @@ type Config struct {
 
 // IndexConfig chooses and configures the index backend.
 type IndexConfig struct {
-	Backend string `yaml:"backend"` // embedded (default) or meilisearch
+	Backend     string      `yaml:"backend"` // embedded (default) or meilisearch
+	Meilisearch MeiliConfig `yaml:"meilisearch"`
 }
 
 // DaemonConfig configures `jobcrawl daemon`; the sites' schedules are in
@@ -60,10 +63,47 @@ const (
 	defaultStopTimeout = crawler.Duration(10 * time.Second)
 )
 
+// MeiliConfig is index.meilisearch: the server the meilisearch backend
+// uses. The API key is not in the file: it is read from the environment
+// variable APIKeyEnv names, and never printed.
+type MeiliConfig struct {
+	URL               string           `yaml:"url"`          // MEILI_URL overrides it
+	Index             string           `yaml:"index"`        // the index uid
+	APIKeyEnv         string           `yaml:"api_key_env"`  // the variable holding the API key
+	BatchSize         int              `yaml:"batch_size"`   // records per write request
+	Timeout           crawler.Duration `yaml:"timeout"`      // one HTTP request
+	TaskTimeout       crawler.Duration `yaml:"task_timeout"` // waiting for one write to be applied
+	MaxRetries        int              `yaml:"max_retries"`  // further attempts after 429/502/503/504
+	MaxValuesPerFacet int              `yaml:"max_values_per_facet"`
+	MaxTotalHits      int              `yaml:"max_total_hits"`
+
+	apiKey     string // from the environment
+	urlFromEnv bool   // URL came from MEILI_URL
+}
+
+// meiliURLEnv overrides index.meilisearch.url.
+const meiliURLEnv = "MEILI_URL"
+
 // defaultConfig is what an empty file means.
 func defaultConfig() Config {
-	return Config{DataDir: "./data", Index: IndexConfig{Backend: "embedded"}, MaxConcurrentSites: 4,
-		MaxCloseShare: crawler.DefaultMaxCloseShare, Daemon: DaemonConfig{Listen: defaultListen, StopTimeout: defaultStopTimeout}}
+	return Config{DataDir: "./data", Index: IndexConfig{Backend: "embedded", Meilisearch: MeiliConfig{
+		URL: "http://127.0.0.1:7700", Index: "jobs", APIKeyEnv: "MEILI_MASTER_KEY", BatchSize: meili.DefaultBatchSize,
+		Timeout: crawler.Duration(meili.DefaultTimeout), TaskTimeout: crawler.Duration(meili.DefaultTaskTimeout), MaxRetries: 4,
+		MaxValuesPerFacet: meili.DefaultMaxValuesPerFacet, MaxTotalHits: meili.DefaultMaxTotalHits,
+	}}, MaxConcurrentSites: 4, MaxCloseShare: crawler.DefaultMaxCloseShare,
+		Daemon: DaemonConfig{Listen: defaultListen, StopTimeout: defaultStopTimeout}}
+}
+
+// applyEnv takes what the environment overrides: MEILI_URL, and the API
+// key from the variable index.meilisearch.api_key_env names.
+func (c *Config) applyEnv(getenv func(string) string) {
+	m := &c.Index.Meilisearch
+	if u := getenv(meiliURLEnv); u != "" {
+		m.URL, m.urlFromEnv = u, true
+	}
+	if envNameRe.MatchString(m.APIKeyEnv) {
+		m.apiKey = getenv(m.APIKeyEnv)
+	}
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
@@ -86,6 +126,7 @@ func loadConfig(path string) (*Config, error) {
 func loadConfigOrDefault(path string) (*Config, error) {
 	if _, err := os.Stat(path); errors.Is(err, os.ErrNotExist) && path == defaultConfigPath {
 		cfg := defaultConfig()
+		cfg.applyEnv(os.Getenv)
 		return &cfg, nil
 	}
 	return loadConfig(path)
@@ -103,6 +144,7 @@ func parseConfig(path string, b []byte) (*Config, error) {
 		return nil, usagef("config %s: %s", path, msg)
 	}
 	cfg.path = path
+	cfg.applyEnv(os.Getenv)
 	if err := cfg.Validate(); err != nil {
 		return nil, usagef("config %s: %v", path, err)
 	}
@@ -119,7 +161,9 @@ func (c *Config) Validate() error {
 	case "", "embedded":
 		c.Index.Backend = "embedded"
 	case "meilisearch":
-		return errors.New("index.backend: meilisearch is not available in this build")
+		if err := c.Index.Meilisearch.validate(); err != nil {
+			return err
+		}
 	default:
 		return fmt.Errorf("index.backend: %q is not embedded or meilisearch", c.Index.Backend)
 	}
@@ -164,6 +208,51 @@ func (c *Config) Validate() error {
 	return nil
 }
 
+var (
+	envNameRe  = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
+	indexUIDRe = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,400}$`)
+)
+
+// validate checks index.meilisearch; its errors name the key (or MEILI_URL).
+func (m *MeiliConfig) validate() error {
+	urlKey := "index.meilisearch.url"
+	if m.urlFromEnv {
+		urlKey = meiliURLEnv + " (overriding index.meilisearch.url)"
+	}
+	u, err := url.Parse(m.URL)
+	switch {
+	case strings.TrimSpace(m.URL) == "":
+		return fmt.Errorf("%s: must be set, e.g. http://127.0.0.1:7700", urlKey)
+	case err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "":
+		return fmt.Errorf("%s: %q is not an http:// or https:// URL", urlKey, redactedURL(m.URL))
+	case !indexUIDRe.MatchString(m.Index):
+		return fmt.Errorf("index.meilisearch.index: %q: use 1 to 400 of a-z A-Z 0-9 - _", m.Index)
+	case !envNameRe.MatchString(m.APIKeyEnv):
+		return fmt.Errorf("index.meilisearch.api_key_env: %q is not an environment variable name (the key itself goes in that variable, not in this file)", m.APIKeyEnv)
+	case m.BatchSize < 1:
+		return fmt.Errorf("index.meilisearch.batch_size: %d: must be at least 1", m.BatchSize)
+	case m.Timeout <= 0:
+		return fmt.Errorf("index.meilisearch.timeout: %s: must be positive", time.Duration(m.Timeout))
+	case m.TaskTimeout <= 0:
+		return fmt.Errorf("index.meilisearch.task_timeout: %s: must be positive", time.Duration(m.TaskTimeout))
+	case m.MaxRetries < 0:
+		return fmt.Errorf("index.meilisearch.max_retries: %d is negative", m.MaxRetries)
+	case m.MaxValuesPerFacet < 1:
+		return fmt.Errorf("index.meilisearch.max_values_per_facet: %d: must be at least 1", m.MaxValuesPerFacet)
+	case m.MaxTotalHits < 1:
+		return fmt.Errorf("index.meilisearch.max_total_hits: %d: must be at least 1", m.MaxTotalHits)
+	}
+	return nil
+}
+
+// redactedURL hides a password in a URL's user info.
+func redactedURL(s string) string {
+	if u, err := url.Parse(s); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	return s
+}
+
 // dataDir is DataDir resolved against the configuration file's directory.
 func (c *Config) dataDir() string {
 	if filepath.IsAbs(c.DataDir) || c.path == "" {
@@ -187,6 +276,15 @@ func openIndex(c *Config) (index.Index, error) {
 	switch c.Index.Backend {
 	case "embedded":
 		ix, err := embedded.Open(c.dataDir())
+		if err != nil {
+			return nil, err
+		}
+		return ix, nil
+	case "meilisearch":
+		m := c.Index.Meilisearch
+		ix, err := meili.Open(meili.Config{URL: m.URL, Index: m.Index, APIKey: m.apiKey, KeySource: "$" + m.APIKeyEnv,
+			BatchSize: m.BatchSize, Timeout: time.Duration(m.Timeout), TaskTimeout: time.Duration(m.TaskTimeout),
+			MaxRetries: m.MaxRetries, MaxValuesPerFacet: m.MaxValuesPerFacet, MaxTotalHits: m.MaxTotalHits})
 		if err != nil {
 			return nil, err
 		}

@@ -23,7 +23,15 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 	if err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stdout, "%s: ok: %d sites, %s index in %s\n", e.configPath, len(cfg.Sites), cfg.Index.Backend, cfg.dataDir())
+	where := "embedded index in " + cfg.dataDir()
+	if m := cfg.Index.Meilisearch; cfg.Index.Backend == "meilisearch" {
+		key := "set"
+		if m.apiKey == "" {
+			key = "not set: no key is sent"
+		}
+		where = fmt.Sprintf("meilisearch index %q at %s (API key from $%s: %s)", m.Index, redactedURL(m.URL), m.APIKeyEnv, key)
+	}
+	fmt.Fprintf(e.stdout, "%s: ok: %d sites, %s\n", e.configPath, len(cfg.Sites), where)
 	now := time.Now()
 	for _, s := range cfg.Sites {
 		sched, _ := daemon.ParseSchedule(s.Schedule, s.Timezone) // valid: loadConfig checked it
