@@ -242,6 +242,9 @@ func (p *progress) done() {
 	}
 }
 
+// demoAddr is where the demo site is served when the port is free.
+const demoAddr = "127.0.0.1:7899"
+
 // demoConfig serves the built-in demo site on loopback until stop is
 // called and returns a configuration that crawls it. The data directory is
 // the one of the configuration file when there is one, else ./data.
@@ -252,7 +255,12 @@ func demoConfig(path string) (cfg *Config, stop func(), err error) {
 	}
 	c := *loaded
 	cfg = &c
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	// The same address every time when it is free, so the demo's postings
+	// keep their URLs and a second crawl finds them unchanged.
+	ln, err := net.Listen("tcp", demoAddr)
+	if err != nil {
+		ln, err = net.Listen("tcp", "127.0.0.1:0")
+	}
 	if err != nil {
 		return nil, nil, fmt.Errorf("demo site: %w", err)
 	}
