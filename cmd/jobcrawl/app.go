@@ -59,7 +59,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"crawl", "[--site NAME]... [--demo] [--json]", "crawl every (or the named) site once into the index", runCrawl},
+		{"crawl", "[--site NAME]... [--demo] [--full] [--json]", "crawl every (or the named) site once into the index", runCrawl},
 		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json]", "search the index", runSearch},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 	}

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 
@@ -29,8 +30,12 @@ type Config struct {
 	MaxConcurrentSites int `yaml:"max_concurrent_sites"`
 	// MaxCloseShare is the largest share of a site's open postings one run
 	// may close (the mass-close guard).
-	MaxCloseShare float64        `yaml:"max_close_share"`
-	Sites         []crawler.Site `yaml:"sites"`
+	MaxCloseShare float64 `yaml:"max_close_share"`
+	// ClosedRetention is how long a closed posting stays searchable (with
+	// status closed) before a complete run of its site deletes it; 0 keeps
+	// closed postings.
+	ClosedRetention crawler.Duration `yaml:"closed_retention"`
+	Sites           []crawler.Site   `yaml:"sites"`
 
 	path string // where it was read from
 }
@@ -40,10 +45,13 @@ type IndexConfig struct {
 	Backend string `yaml:"backend"` // embedded (default) or meilisearch
 }
 
+// defaultClosedRetention is closed_retention when the file does not set it.
+const defaultClosedRetention = crawler.Duration(90 * 24 * time.Hour)
+
 // defaultConfig is what an empty file means.
 func defaultConfig() Config {
 	return Config{DataDir: "./data", Index: IndexConfig{Backend: "embedded"}, MaxConcurrentSites: 4,
-		MaxCloseShare: crawler.DefaultMaxCloseShare}
+		MaxCloseShare: crawler.DefaultMaxCloseShare, ClosedRetention: defaultClosedRetention}
 }
 
 var yamlLine = regexp.MustCompile(`line (\d+): field (\S+) not found in type \S+`)
@@ -111,6 +119,9 @@ func (c *Config) Validate() error {
 	}
 	if c.MaxCloseShare < 0 || c.MaxCloseShare > 1 {
 		return fmt.Errorf("max_close_share: %v is not between 0 and 1", c.MaxCloseShare)
+	}
+	if c.ClosedRetention < 0 {
+		return fmt.Errorf("closed_retention: %s is negative", c.ClosedRetention)
 	}
 	names := map[string]int{}
 	for i := range c.Sites {
