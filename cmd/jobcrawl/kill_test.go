@@ -85,7 +85,7 @@ sites:
 	for i := range 40 {
 		site.Add(&demosite.Job{Number: fmt.Sprint(900000 + i), ReqID: fmt.Sprint(8000000 + i), Title: "Field Engineer",
 			Family: "Sales", Team: "Partner Sales", Employment: "FULL_TIME", Workplace: "onsite", Style: "jsonld",
-			Posted: time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
+			Posted:    time.Date(2026, 11, 1, 0, 0, 0, 0, time.UTC),
 			Locations: []demosite.Place{{City: "Toronto", Region: "ON", Country: "Canada", Code: "CA"}}})
 	}
 	changed := map[string]string{} // job number → new title
