@@ -290,7 +290,7 @@ func (r *run) collector(ctx context.Context) (*colly.Collector, error) {
 	r.robots = &robots{
 		client: &http.Client{Transport: r.transport}, ua: ua, retries: site.Limits.MaxRetries,
 		backoff: time.Duration(site.Limits.RetryBackoff), log: r.log, origins: map[string]*robotsEntry{},
-		onDelay: func(hostport string, d time.Duration) { r.transport.host(hostport).pace.raise(d) },
+		onDelay: r.transport.crawlDelay,
 	}
 	col.WithTransport(r.transport)
 	// the transport times each request from when it may go: time spent

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -18,7 +19,7 @@ import (
 // robots.txt — so no path around it exists:
 //
 //   - the site's rate cap (limits.rate), over all its hosts;
-//   - each host's robots.txt Crawl-delay;
+//   - each host's robots.txt Crawl-delay (a cap of one request per delay);
 //   - pauses a host asks for with 429 Too Many Requests and Retry-After;
 //   - a circuit breaker per host (limits.breaker);
 //   - the per-request timeout, which starts once the request may go, so
@@ -28,14 +29,57 @@ import (
 // up on: it failed again after limits.breaker.max_pauses pauses in a row.
 var ErrHostDown = errors.New("host down: circuit breaker gave up")
 
-// rateMargin widens the spacing a rate cap needs by 5%, so that the jitter
-// between a request leaving and the server seeing it never shows the server
-// more requests in one window than the cap.
-const rateMargin = 1.05
-
 // maxPauseFactor bounds how far the breaker's pause grows, as a multiple of
 // limits.breaker.pause.
 const maxPauseFactor = 8
+
+// window caps requests at n per period, as the server counts them: a
+// request holds one of n slots from when it leaves until per after its
+// answer (or its failure) came back. The server sees a request somewhere
+// between the two, so whatever the network or the server delay, any
+// per-long stretch of the server's clock holds at most n of them. Starts
+// are also spaced per/n apart, so the slots are not spent in bursts. A nil
+// window caps nothing.
+type window struct {
+	per   time.Duration
+	slots chan struct{}
+	pace  pacer
+}
+
+func newWindow(n int, per time.Duration) *window {
+	if n <= 0 || per <= 0 {
+		return nil
+	}
+	return &window{per: per, slots: make(chan struct{}, n), pace: pacer{interval: per / time.Duration(n)}}
+}
+
+// acquire waits for a slot; the caller must release it.
+func (w *window) acquire(ctx context.Context) error {
+	if w == nil {
+		return ctx.Err()
+	}
+	if err := w.pace.wait(ctx); err != nil {
+		return err
+	}
+	select {
+	case w.slots <- struct{}{}:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+// release frees a slot per from now; sent is false when no request went
+// out with it, which frees it at once.
+func (w *window) release(sent bool) {
+	switch {
+	case w == nil:
+	case sent:
+		time.AfterFunc(w.per, func() { <-w.slots })
+	default:
+		<-w.slots
+	}
+}
 
 // pacer spaces request starts at least interval apart, in the order they
 // ask. The zero pacer lets everything through.
@@ -43,13 +87,6 @@ type pacer struct {
 	mu       sync.Mutex
 	interval time.Duration
 	next     time.Time
-}
-
-// raise makes the interval at least d.
-func (p *pacer) raise(d time.Duration) {
-	p.mu.Lock()
-	p.interval = max(p.interval, d)
-	p.mu.Unlock()
 }
 
 // wait returns when the caller may start a request, or when ctx ends.
@@ -86,8 +123,8 @@ func sleep(ctx context.Context, d time.Duration) error {
 
 // host is the state of one host (host:port) during a run.
 type host struct {
-	name string
-	pace pacer // Crawl-delay
+	name  string
+	delay atomic.Pointer[window] // robots.txt Crawl-delay, once read
 
 	mu       sync.Mutex
 	failures int           // failed requests in a row
@@ -195,7 +232,7 @@ type politeTransport struct {
 	runCtx  context.Context // the run: when it ends, answers say nothing of the host
 	timeout time.Duration   // one request, from when it may go to the end of its body
 	breaker Breaker
-	rate    pacer // the site's cap, over all its hosts
+	rate    *window // the site's cap, over all its hosts
 	log     *slog.Logger
 	onTrip  func(trip)
 	onSend  func() // a request goes out
@@ -205,12 +242,13 @@ type politeTransport struct {
 }
 
 func newPoliteTransport(runCtx context.Context, base http.RoundTripper, l Limits, log *slog.Logger, onTrip func(trip)) *politeTransport {
-	t := &politeTransport{base: base, runCtx: runCtx, timeout: time.Duration(l.Timeout), breaker: l.Breaker, log: log,
-		onTrip: onTrip, hosts: map[string]*host{}}
-	if iv := l.Rate.Interval(); iv > 0 {
-		t.rate.raise(time.Duration(float64(iv) * rateMargin))
-	}
-	return t
+	return &politeTransport{base: base, runCtx: runCtx, timeout: time.Duration(l.Timeout), breaker: l.Breaker, log: log,
+		onTrip: onTrip, hosts: map[string]*host{}, rate: newWindow(l.Rate.N, l.Rate.Per)}
+}
+
+// crawlDelay caps requests to hostport at one per d, from the next one on.
+func (t *politeTransport) crawlDelay(hostport string, d time.Duration) {
+	t.host(hostport).delay.Store(newWindow(1, d))
 }
 
 // host returns the state of hostport, creating it on first use.
@@ -234,9 +272,12 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		return nil, err
 	}
 	// the breaker first: requests released together after a pause are
-	// then spaced by the pacers
-	if err = t.rate.wait(ctx); err == nil {
-		err = h.pace.wait(ctx)
+	// then spaced by the caps
+	delay := h.delay.Load()
+	if err = t.rate.acquire(ctx); err == nil {
+		if err = delay.acquire(ctx); err != nil {
+			t.rate.release(false)
+		}
 	}
 	if err != nil {
 		if probe {
@@ -253,6 +294,9 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 		t.onSend()
 	}
 	resp, err := t.base.RoundTrip(req)
+	// the server has seen the request, if ever, by now
+	t.rate.release(true)
+	delay.release(true)
 	o, pauseFor := success, time.Duration(0)
 	switch {
 	case t.runCtx.Err() != nil:
