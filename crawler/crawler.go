@@ -9,14 +9,17 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
 	"net"
 	"net/http"
 	"net/url"
+	"regexp"
 	"strconv"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/gocolly/colly/v2"
@@ -50,6 +53,13 @@ type Crawler struct {
 	Transport http.RoundTripper // nil: a pooled transport shared by the runs
 	// MaxCloseShare overrides DefaultMaxCloseShare when positive.
 	MaxCloseShare float64
+	// ClosedRetention, when positive, is how long a closed record stays in
+	// the index: a complete run of its site deletes it once it has been
+	// closed longer. 0 keeps closed records.
+	ClosedRetention time.Duration
+	// Full makes runs download every page: no conditional requests, no
+	// pages skipped for an unchanged card (after changing extraction, say).
+	Full bool
 	// Now returns the time a run starts (for first_seen, last_seen and
 	// relative dates); nil means time.Now.
 	Now func() time.Time
@@ -92,30 +102,36 @@ func (c *Crawler) init() {
 
 // run is the state of one run of one site.
 type run struct {
-	c      *Crawler
-	site   *Site
-	log    *slog.Logger
-	start  time.Time
-	canon  *Canonicalizer
-	ctx    context.Context
-	col    *colly.Collector
-	stats  counters
-	maxReq int
+	c         *Crawler
+	site      *Site
+	log       *slog.Logger
+	start     time.Time
+	canon     *Canonicalizer
+	ctx       context.Context
+	col       *colly.Collector
+	transport *politeTransport
+	robots    *robots
+	stats     counters
+	maxReq    int
 
-	mu       sync.Mutex
-	seen     map[string]bool // canonical URLs requested
-	jobs     map[string]*merged
-	existing map[string]existing // job number → what the index holds
-	byURL    map[string]string   // URL → job number, of the records held
-	gone     map[string]bool     // job numbers whose page answered 404 or 410
-	failed   bool                // a page failed for good
-	limitHit bool
-}
+	// what the index holds, read before the walk and not changed after
+	existing map[string]index.Record // job number → record
+	byURL    map[string][]string     // posting URL → job numbers of the records read from it
+	valid    map[string]index.Fetch  // posting URL → its validators
 
-// existing is what a run needs to know of a record the index already holds.
-type existing struct {
-	id, hash, status string
-	firstSeen        time.Time
+	mu        sync.Mutex
+	seen      map[string]bool        // canonical URLs requested, or skipped for an unchanged card
+	skipped   map[string]bool        // of those, the ones skipped
+	requested int                    // pages requested (not counting retries), for max_pages
+	sighted   map[string]bool        // job numbers seen, by any means
+	jobs      map[string]*merged     // job number → its record built from the pages fetched
+	unchanged map[string][]string    // job number → its URLs that answered 304 or were skipped
+	fetched   map[string]index.Fetch // posting URL → validators of its 200 this run (maybe none)
+	checked   map[string]bool        // job numbers whose posting page answered (200 or 304)
+	cards     map[string][]string    // posting URL → fingerprints of the cards linking to it
+	gone      map[string]bool        // job numbers whose page answered 404 or 410, or said so
+	failed    bool                   // a page failed for good
+	limitHit  bool
 }
 
 // merged is one job number's record being built from its copies.
@@ -130,13 +146,17 @@ type merged struct {
 // Pages that fail are counted in the returned Stats, not returned as errors;
 // the error is for what stops the run itself (the index failing). A run
 // that is cancelled, fails part-way or hits a limit still writes the
-// postings it saw, and closes nothing.
+// postings it saw, and closes nothing but postings whose page answered 404
+// or 410.
 func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (Stats, error) {
 	c.init()
 	r := &run{
 		c: c, site: site, log: c.Logger.With("site", site.Name), start: c.Now(),
-		canon: NewCanonicalizer(site.StripParams...), seen: map[string]bool{}, jobs: map[string]*merged{},
-		existing: map[string]existing{}, byURL: map[string]string{}, gone: map[string]bool{},
+		canon:    NewCanonicalizer(site.StripParams...),
+		existing: map[string]index.Record{}, byURL: map[string][]string{}, valid: map[string]index.Fetch{},
+		seen: map[string]bool{}, skipped: map[string]bool{}, sighted: map[string]bool{}, jobs: map[string]*merged{},
+		unchanged: map[string][]string{}, fetched: map[string]index.Fetch{}, checked: map[string]bool{},
+		cards: map[string][]string{}, gone: map[string]bool{},
 		maxReq: site.Limits.MaxPages,
 	}
 	r.stats.s.Site, r.stats.s.Started = site.Name, r.start
@@ -224,15 +244,18 @@ func (r *run) reportProgress(progress func(Stats)) (stop func()) {
 	return func() { close(done); wg.Wait() }
 }
 
-// loadExisting reads what the index holds of the site.
+// loadExisting reads what the index holds of the site. The records are kept
+// whole: a posting whose page answers 304 or is skipped is rewritten from
+// them (one site's records, a few KB each), and the backend is read once.
 func (r *run) loadExisting(ctx context.Context) error {
 	err := r.c.Index.Each(ctx, r.site.Name, func(rec index.Record) error {
-		r.existing[rec.JobNumber] = existing{id: rec.ID, hash: rec.ContentHash, status: rec.Status, firstSeen: rec.FirstSeen}
-		if rec.Status != index.StatusClosed {
-			for _, u := range append([]string{rec.URL}, rec.URLs...) {
-				if u != "" {
-					r.byURL[u] = rec.JobNumber
-				}
+		r.existing[rec.JobNumber] = rec
+		for _, u := range appendNew([]string{rec.URL}, rec.URLs...) {
+			r.byURL[u] = appendNew(r.byURL[u], rec.JobNumber)
+		}
+		for _, f := range rec.Fetch {
+			if f.ETag != "" || f.LastModified != "" {
+				r.valid[f.URL] = f
 			}
 		}
 		return nil
@@ -244,7 +267,8 @@ func (r *run) loadExisting(ctx context.Context) error {
 }
 
 // collector builds the run's colly collector: asynchronous, bound to ctx,
-// restricted to the site's hosts, one limit rule per host, robots.txt obeyed.
+// restricted to the site's hosts, one limit rule per host, going out
+// through the run's polite transport.
 func (r *run) collector(ctx context.Context) (*colly.Collector, error) {
 	site := r.site
 	ua := site.UserAgent
@@ -258,11 +282,39 @@ func (r *run) collector(ctx context.Context) (*colly.Collector, error) {
 		colly.UserAgent(ua),
 		colly.AllowedDomains(hosts...),
 		colly.MaxBodySize(int(site.Limits.MaxBodySize)+1),
+		colly.IgnoreRobotsTxt(), // read by r.robots, which honours Crawl-delay
 	)
-	col.WithTransport(r.c.transport)
-	col.SetRequestTimeout(time.Duration(site.Limits.Timeout))
+	r.transport = newPoliteTransport(ctx, r.c.transport, site.Limits, r.log, func(t trip) {
+		r.stats.add(func(s *Stats) { s.HostPauses++ })
+	})
+	r.transport.onSend = func() { r.stats.add(func(s *Stats) { s.Requests++ }) }
+	r.robots = &robots{
+		client: &http.Client{Transport: r.transport}, ua: ua, retries: site.Limits.MaxRetries,
+		backoff: time.Duration(site.Limits.RetryBackoff), log: r.log, origins: map[string]*robotsEntry{},
+		onDelay: r.transport.crawlDelay,
+	}
+	col.WithTransport(r.transport)
+	// the transport times each request from when it may go: time spent
+	// waiting for the rate cap, a Crawl-delay or a paused host is not the
+	// server being slow
+	col.SetRequestTimeout(0)
+	col.SetRedirectHandler(func(req *http.Request, via []*http.Request) error {
+		if len(via) >= maxRedirects {
+			return errTooManyRedirects
+		}
+		ok, err := r.robots.allowed(req.Context(), req.URL)
+		switch {
+		case err != nil:
+			return err
+		case !ok:
+			return fmt.Errorf("redirect to %s: %w", req.URL, errDisallowed)
+		}
+		return nil
+	})
 	for _, h := range hosts {
-		rule := &colly.LimitRule{DomainGlob: h, Parallelism: site.Limits.Parallelism, Delay: time.Duration(site.Limits.Delay)}
+		// colly matches rules against host:port
+		rule := &colly.LimitRule{DomainRegexp: "^" + regexp.QuoteMeta(h) + "(:[0-9]+)?$",
+			Parallelism: site.Limits.Parallelism, Delay: time.Duration(site.Limits.Delay)}
 		if err := col.Limit(rule); err != nil {
 			return nil, fmt.Errorf("limit rule for %s: %w", h, err)
 		}
@@ -271,7 +323,14 @@ func (r *run) collector(ctx context.Context) (*colly.Collector, error) {
 		if req.Ctx.GetAny("attempt") == nil {
 			req.Ctx.Put("attempt", 0)
 		}
-		r.stats.add(func(s *Stats) { s.Requests++ })
+	})
+	col.OnResponseHeaders(func(resp *colly.Response) {
+		if cl := resp.Headers.Get("Content-Length"); cl != "" {
+			if n, err := strconv.ParseInt(cl, 10, 64); err == nil && n > int64(site.Limits.MaxBodySize) {
+				resp.Ctx.Put("too_large", true)
+				resp.Request.Abort()
+			}
+		}
 	})
 	col.OnResponse(func(resp *colly.Response) {
 		if int64(len(resp.Body)) > int64(site.Limits.MaxBodySize) {
@@ -282,6 +341,12 @@ func (r *run) collector(ctx context.Context) (*colly.Collector, error) {
 	col.OnError(r.onError)
 	return col, nil
 }
+
+// maxRedirects is how many redirects one request may follow.
+const maxRedirects = 10
+
+// errTooManyRedirects: a request was redirected more than maxRedirects times.
+var errTooManyRedirects = errors.New("too many redirects")
 
 // visit requests a page unless its canonical URL was requested already.
 func (r *run) visit(raw, kind string, page int) {
@@ -299,30 +364,65 @@ func (r *run) visit(raw, kind string, page int) {
 		r.stats.add(func(s *Stats) { s.SkippedURL++ })
 		return
 	}
-	if r.maxReq > 0 && len(r.seen) >= r.maxReq {
+	if r.maxReq > 0 && r.requested >= r.maxReq {
 		r.limitHit = true
 		r.mu.Unlock()
 		return
 	}
 	r.seen[canonical] = true
+	r.requested++
 	r.mu.Unlock()
+	r.request(canonical, kind, page)
+}
+
+// request asks colly for a canonical URL, conditionally when the index
+// holds validators for it.
+func (r *run) request(canonical, kind string, page int) {
+	u, err := url.Parse(canonical)
+	if err != nil {
+		return
+	}
+	ok, err := r.robots.allowed(r.ctx, u)
+	switch {
+	case r.ctx.Err() != nil:
+		return
+	case err != nil:
+		r.fail(kind, canonical, "robots_unavailable", err)
+		return
+	case !ok:
+		r.stats.add(func(s *Stats) { s.SkippedURL++ })
+		r.log.Debug("not followed", "url", canonical, "reason", "robots.txt")
+		if kind == "list" {
+			// a result page we may not read leaves the walk incomplete
+			r.fail(kind, canonical, "robots", errDisallowed)
+		}
+		return
+	}
 
 	ctx := colly.NewContext()
 	ctx.Put("kind", kind)
 	ctx.Put("page", page)
 	ctx.Put("url", canonical)
-	err = r.col.Request(http.MethodGet, canonical, nil, ctx, nil)
+	var hdr http.Header
+	if v, ok := r.valid[canonical]; ok && kind == "detail" && !r.c.Full {
+		hdr = http.Header{}
+		if v.ETag != "" {
+			hdr.Set("If-None-Match", v.ETag)
+		}
+		if v.LastModified != "" {
+			hdr.Set("If-Modified-Since", v.LastModified)
+		}
+	}
+	err = r.col.Request(http.MethodGet, canonical, nil, ctx, hdr)
 	switch {
 	case err == nil:
-	case errors.Is(err, colly.ErrRobotsTxtBlocked), errors.Is(err, colly.ErrForbiddenDomain),
-		errors.Is(err, colly.ErrForbiddenURL), errors.Is(err, colly.ErrNoURLFiltersMatch):
+	case isAlreadyVisited(err):
+	case errors.Is(err, colly.ErrForbiddenDomain), errors.Is(err, colly.ErrForbiddenURL), errors.Is(err, colly.ErrNoURLFiltersMatch):
 		r.stats.add(func(s *Stats) { s.SkippedURL++ })
 		r.log.Debug("not followed", "url", canonical, "reason", err)
 		if kind == "list" {
-			// a result page we may not read leaves the walk incomplete
-			r.fail(kind, canonical, "robots", err)
+			r.fail(kind, canonical, "off_site", err)
 		}
-	case isAlreadyVisited(err):
 	default:
 		r.fail(kind, canonical, classify(nil, err), err)
 	}
@@ -339,7 +439,7 @@ func (r *run) fail(kind, u, errKind string, err error) {
 	r.mu.Lock()
 	r.failed = true
 	r.mu.Unlock()
-	r.log.Warn("page failed", "kind", kind, "url", u, "error", err)
+	r.log.Warn("page failed", "kind", kind, "url", u, "reason", errKind, "error", err)
 }
 
 // onHTML handles a fetched page: a result page yields links, a posting page
@@ -356,6 +456,9 @@ func (r *run) onHTML(e *colly.HTMLElement) {
 	root := documentRoot(e.DOM.Nodes[0])
 	if extract.Truncated(e.Response.Body) {
 		if r.retry(req, "truncated", 0) {
+			return
+		}
+		if r.ctx.Err() != nil {
 			return
 		}
 		r.stats.rejected(extract.Reason(extract.ErrTruncated))
@@ -377,6 +480,16 @@ func documentRoot(n *html.Node) *html.Node {
 	return n
 }
 
+// sight notes that a job number was seen; the caller holds r.mu.
+func (r *run) sight(num string) {
+	if r.sighted[num] {
+		r.stats.add(func(s *Stats) { s.Duplicates++ })
+		return
+	}
+	r.sighted[num] = true
+	r.stats.add(func(s *Stats) { s.Postings++ })
+}
+
 // merge folds one copy of a posting into the run's record of its job number.
 func (r *run) merge(p extract.Posting, fetched string) {
 	p.Sources = nil
@@ -387,50 +500,78 @@ func (r *run) merge(p extract.Posting, fetched string) {
 		p.URLs = appendNew(p.URLs, p.URL)
 	}
 	r.mu.Lock()
+	defer r.mu.Unlock()
+	r.sight(p.JobNumber)
 	m := r.jobs[p.JobNumber]
 	if m == nil {
 		r.jobs[p.JobNumber] = &merged{p: p, copies: 1}
-		r.mu.Unlock()
-		r.stats.add(func(s *Stats) { s.Postings++ })
 		return
 	}
 	mergePosting(&m.p, p)
 	m.copies++
-	r.mu.Unlock()
-	r.stats.add(func(s *Stats) { s.Duplicates++ })
 }
+
+// notModified counts the jobs read from a page that answered 304 as seen,
+// reading as the index holds them.
+func (r *run) notModified(canonical string) {
+	r.stats.add(func(s *Stats) { s.NotModified++ })
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, num := range r.byURL[canonical] {
+		r.sight(num)
+		r.unchanged[num] = appendNew(r.unchanged[num], canonical)
+		r.checked[num] = true
+	}
+}
+
+// markGone notes that a posting page says its job is gone (404, 410 or a
+// soft 404): its job is closed even if the run is incomplete, unless the run
+// sees it elsewhere.
+func (r *run) markGone(canonical, why string) {
+	r.stats.add(func(s *Stats) { s.Gone++ })
+	r.log.Debug("posting gone", "url", canonical, "why", why)
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, num := range r.byURL[canonical] {
+		r.gone[num] = true
+	}
+}
+
+// maxRetryAfter is the longest Retry-After a run waits for; a request told
+// to wait longer is given up (and a host that says so with 429 is paused
+// this long).
+const maxRetryAfter = 2 * time.Minute
 
 // retry schedules another attempt of req after a back-off, unless its
 // attempts are used up or the run is over. after, when positive, is the
 // server's Retry-After.
 func (r *run) retry(req *colly.Request, why string, after time.Duration) bool {
 	attempt, _ := req.Ctx.GetAny("attempt").(int)
-	if attempt >= r.site.Limits.MaxRetries || r.ctx.Err() != nil {
+	if attempt >= r.site.Limits.MaxRetries || r.ctx.Err() != nil || after > maxRetryAfter {
 		return false
 	}
-	wait := backoff(attempt, after)
+	wait := backoff(time.Duration(r.site.Limits.RetryBackoff), attempt, after)
 	r.log.Debug("retrying", "url", req.URL.String(), "why", why, "attempt", attempt+1, "wait", wait)
-	select {
-	case <-time.After(wait):
-	case <-r.ctx.Done():
+	if sleep(r.ctx, wait) != nil {
 		return false
 	}
 	req.Ctx.Put("attempt", attempt+1)
 	r.stats.add(func(s *Stats) { s.Retries++ })
-	if err := req.Retry(); err != nil {
-		return false
-	}
-	return true
+	return req.Retry() == nil
 }
 
 // backoff is the pause before attempt+1: the server's Retry-After when it
-// gave one (capped at two minutes), else exponential from 250ms with full
-// jitter, capped at 30s.
-func backoff(attempt int, after time.Duration) time.Duration {
+// gave one, plus up to a tenth more so that requests told the same do not
+// all come back at once; else exponential from base with full jitter,
+// capped at 30s.
+func backoff(base time.Duration, attempt int, after time.Duration) time.Duration {
 	if after > 0 {
-		return min(after, 2*time.Minute)
+		return after + rand.N(after/10+1)
 	}
-	ceil := min(250*time.Millisecond<<attempt, 30*time.Second)
+	ceil := 30 * time.Second
+	if attempt < 20 {
+		ceil = min(base<<attempt, ceil)
+	}
 	return ceil/2 + rand.N(ceil/2+1)
 }
 
@@ -450,10 +591,22 @@ func retryAfter(h http.Header, now time.Time) time.Duration {
 }
 
 // onError retries what may succeed later and records what failed for good.
+// colly reports every answer but 200-202 here, so 304 Not Modified too.
 func (r *run) onError(resp *colly.Response, err error) {
 	req := resp.Request
 	kind := req.Ctx.Get("kind")
 	canonical := req.Ctx.Get("url")
+	switch {
+	case req.Ctx.GetAny("too_large") != nil:
+		r.stats.rejected(extract.Reason(extract.ErrTooLarge))
+		r.fail(kind, canonical, "too_large", extract.ErrTooLarge)
+		return
+	case resp.StatusCode == http.StatusNotModified && kind == "detail":
+		r.notModified(canonical)
+		return
+	case isAlreadyVisited(err):
+		return // redirected to a page this run fetched already: a copy, not a failure
+	}
 	errKind := classify(resp, err)
 	if transient(resp, err) && r.ctx.Err() == nil {
 		var after time.Duration
@@ -468,18 +621,7 @@ func (r *run) onError(resp *colly.Response, err error) {
 		return // the run is over; its end says why
 	}
 	if kind == "detail" && (resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusGone) {
-		// the posting was taken down: not a failure of the run
-		r.mu.Lock()
-		if num, ok := r.byURL[canonical]; ok {
-			r.gone[num] = true
-		}
-		r.mu.Unlock()
-		r.stats.add(func(s *Stats) {
-			if s.ByKind == nil {
-				s.ByKind = map[string]int{}
-			}
-			s.ByKind[errKind]++
-		})
+		r.markGone(canonical, errKind) // the posting was taken down: not a failure of the run
 		return
 	}
 	r.fail(kind, canonical, errKind, err)
@@ -487,45 +629,46 @@ func (r *run) onError(resp *colly.Response, err error) {
 
 // classify names the kind of a failure for the statistics.
 func classify(resp *colly.Response, err error) string {
-	if resp != nil && resp.StatusCode >= 400 {
+	if resp != nil && resp.StatusCode >= 300 {
 		return "http_" + strconv.Itoa(resp.StatusCode)
 	}
 	var ne net.Error
+	var oe *net.OpError
 	switch {
 	case err == nil:
 		return "other"
-	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
-		return "timeout"
+	case errors.Is(err, ErrHostDown):
+		return "host_down"
+	case errors.Is(err, colly.ErrForbiddenDomain):
+		return "redirect_off_site"
+	case errors.Is(err, errDisallowed):
+		return "robots"
+	case errors.Is(err, errRobotsUnavailable):
+		return "robots_unavailable"
+	case errors.Is(err, errTooManyRedirects):
+		return "redirect"
 	case errors.Is(err, context.Canceled):
 		return "cancelled"
-	case strings.Contains(err.Error(), "redirect"):
-		return "redirect"
-	}
-	var oe *net.OpError
-	if errors.As(err, &oe) {
+	case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+		return "timeout"
+	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF), errors.Is(err, syscall.ECONNRESET),
+		errors.Is(err, syscall.ECONNREFUSED), errors.As(err, &oe):
 		return "connection"
 	}
 	return "other"
 }
 
-// transient reports whether a failure may go away on another attempt.
+// transient reports whether a failure may go away on another attempt:
+// timeouts, connection errors, 408, 429 and 5xx.
 func transient(resp *colly.Response, err error) bool {
-	if resp != nil {
-		switch code := resp.StatusCode; {
-		case code == http.StatusTooManyRequests, code == http.StatusRequestTimeout,
-			code >= 500 && code != http.StatusNotImplemented && code != http.StatusHTTPVersionNotSupported:
-			return true
-		case code >= 400:
-			return false
-		}
+	if resp != nil && resp.StatusCode != 0 {
+		code := resp.StatusCode
+		return code == http.StatusTooManyRequests || code == http.StatusRequestTimeout ||
+			code >= 500 && code != http.StatusNotImplemented && code != http.StatusHTTPVersionNotSupported
 	}
-	if err == nil || errors.Is(err, context.Canceled) {
-		return false
-	}
-	var ne net.Error
-	if errors.As(err, &ne) {
+	switch kind := classify(nil, err); kind {
+	case "timeout", "connection":
 		return true
 	}
-	msg := err.Error()
-	return strings.Contains(msg, "EOF") || strings.Contains(msg, "connection reset") || strings.Contains(msg, "timeout")
+	return false
 }

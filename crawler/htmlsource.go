@@ -1,7 +1,13 @@
 package crawler
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"slices"
 	"strconv"
+	"strings"
+	"time"
 
 	"github.com/andybalholm/cascadia"
 	"github.com/gocolly/colly/v2"
@@ -9,6 +15,7 @@ import (
 	"golang.org/x/net/html/atom"
 
 	"github.com/jobcrawl/jobcrawl/extract"
+	"github.com/jobcrawl/jobcrawl/index"
 )
 
 // This file is the HTML source: result pages whose links lead to one HTML
@@ -28,13 +35,26 @@ func (r *run) onList(e *colly.HTMLElement, root *html.Node) {
 		if abs == "" {
 			continue
 		}
+		fp := ""
+		if r.site.card != nil {
+			fp = cardFingerprint(n, r.site.card, abs)
+		}
 		r.mu.Lock()
 		fresh := !r.seen[abs]
+		if fp != "" {
+			r.cards[abs] = appendNew(r.cards[abs], fp)
+		}
 		r.mu.Unlock()
 		if fresh {
 			newLinks++
 		}
-		r.visit(abs, "detail", 0)
+		switch r.decideCard(abs, fp) {
+		case cardSkip:
+		case cardRefetch:
+			r.request(abs, "detail", 0)
+		default:
+			r.visit(abs, "detail", 0)
+		}
 	}
 	page, _ := e.Request.Ctx.GetAny("page").(int)
 	switch {
@@ -83,9 +103,15 @@ var anchor = cascadia.MustCompile("a[href]")
 // onDetail extracts a posting page and merges what it yields.
 func (r *run) onDetail(e *colly.HTMLElement, root *html.Node) {
 	req := e.Request
+	canonical := req.Ctx.Get("url")
+	r.stats.add(func(s *Stats) { s.Details++ })
 	postings, err := extract.HTML(root, extract.Options{
 		URL: req.URL.String(), Now: r.start, Company: r.site.Company, Rules: r.site.Fields, Raw: e.Response.Body,
 	})
+	if errors.Is(err, extract.ErrGone) && len(postings) == 0 {
+		r.markGone(canonical, "soft 404")
+		return
+	}
 	if len(postings) > 0 && postings[0].FromListing() {
 		// A posting link that leads to a result page: its cards are other
 		// pages' postings, read from a summary. They are crawled from their own.
@@ -95,8 +121,98 @@ func (r *run) onDetail(e *colly.HTMLElement, root *html.Node) {
 		r.stats.rejected(extract.Reason(err))
 		r.log.Debug("page rejected", "url", req.URL.String(), "reason", err)
 	}
-	r.stats.add(func(s *Stats) { s.Details++ })
-	for _, p := range postings {
-		r.merge(p, req.Ctx.Get("url"))
+	if len(postings) == 0 {
+		return
 	}
+	h := e.Response.Headers
+	r.mu.Lock()
+	r.fetched[canonical] = index.Fetch{URL: canonical, ETag: h.Get("ETag"), LastModified: h.Get("Last-Modified")}
+	for _, p := range postings {
+		r.checked[p.JobNumber] = true
+	}
+	r.mu.Unlock()
+	for _, p := range postings {
+		r.merge(p, canonical)
+	}
+}
+
+// What to do with the posting page a result-page card links to.
+const (
+	cardFetch   = iota // request it (unless requested already)
+	cardSkip           // its job is known and the card reads as before: skip it
+	cardRefetch        // skipped earlier in the run, but this card is new: request it after all
+)
+
+// decideCard applies incremental.skip_unchanged_cards to a card linking to
+// abs with fingerprint fp. A page is skipped only when every job the index
+// read from it is open, was checked within incremental.refresh_after, and
+// had a card with this fingerprint when last seen.
+func (r *run) decideCard(abs, fp string) int {
+	if !r.site.Incremental.SkipUnchangedCards || r.c.Full || fp == "" {
+		return cardFetch
+	}
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	nums := r.byURL[abs]
+	known := len(nums) > 0
+	for _, num := range nums {
+		rec := r.existing[num]
+		known = known && rec.Status != index.StatusClosed && slices.Contains(rec.Cards, fp) &&
+			rec.CheckedAt != nil && r.start.Sub(*rec.CheckedAt) < time.Duration(r.site.Incremental.RefreshAfter)
+	}
+	switch {
+	case r.skipped[abs] && !known:
+		// another card for the page, one it did not have: fetch it after all
+		delete(r.skipped, abs)
+		r.requested++
+		for _, num := range nums {
+			r.unchanged[num] = slices.DeleteFunc(r.unchanged[num], func(u string) bool { return u == abs })
+			if len(r.unchanged[num]) == 0 {
+				delete(r.unchanged, num)
+				if r.jobs[num] == nil {
+					delete(r.sighted, num)
+					r.stats.add(func(s *Stats) { s.Postings-- })
+				}
+			}
+		}
+		r.stats.add(func(s *Stats) { s.SkippedUnchanged-- })
+		return cardRefetch
+	case r.seen[abs] || !known:
+		return cardFetch
+	}
+	r.seen[abs] = true
+	r.skipped[abs] = true
+	for _, num := range nums {
+		r.sight(num)
+		r.unchanged[num] = appendNew(r.unchanged[num], abs)
+	}
+	r.stats.add(func(s *Stats) { s.SkippedUnchanged++ })
+	return cardSkip
+}
+
+// cardFingerprint identifies what a result page says of one job: the text
+// of the card around its link (the closest element matching card, else the
+// link itself), whitespace folded, and the link's canonical URL.
+func cardFingerprint(link *html.Node, card cascadia.Sel, abs string) string {
+	n := link
+	for p := link; p != nil; p = p.Parent {
+		if p.Type == html.ElementNode && card.Match(p) {
+			n = p
+			break
+		}
+	}
+	var b strings.Builder
+	var walk func(*html.Node)
+	walk = func(n *html.Node) {
+		if n.Type == html.TextNode {
+			b.WriteString(n.Data)
+			b.WriteByte(' ')
+		}
+		for c := n.FirstChild; c != nil; c = c.NextSibling {
+			walk(c)
+		}
+	}
+	walk(n)
+	sum := sha256.Sum256([]byte(strings.Join(strings.Fields(b.String()), " ") + "\x00" + abs))
+	return hex.EncodeToString(sum[:8])
 }

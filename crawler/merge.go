@@ -71,84 +71,165 @@ func ContentHash(p extract.Posting) string {
 	return hex.EncodeToString(sum[:16])
 }
 
-// store writes the run's records and closes what a complete run did not see.
+// store writes the run's records, closes what is gone or what a complete
+// run did not see, and deletes what was closed longer than the retention.
+//
+// Every record the run saw is written: a changed one (new content hash)
+// whole, an unchanged one because last_seen, its validators and card
+// fingerprints moved. Bleve has no partial update, so for the embedded
+// index both cost one re-index of the document: about as much CPU as
+// extracting the page, and far less than downloading it.
 func (r *run) store(ctx context.Context) error {
 	now := r.start
-	final := r.stats.snapshot()
-	complete := final.Incomplete == ""
+	complete := r.stats.snapshot().Incomplete == ""
+	seen := make([]string, 0, len(r.sighted))
+	for num := range r.sighted {
+		seen = append(seen, num)
+	}
+	sort.Strings(seen)
 
-	recs := make([]index.Record, 0, len(r.jobs))
+	recs := make([]index.Record, 0, len(seen))
 	var nNew, nUpdated, nUnchanged, nReopened int
-	for num, m := range r.jobs {
-		rec := index.Record{
-			ID: index.RecordID(r.site.Name, num), Site: r.site.Name, Posting: m.p,
-			FirstSeen: now, LastSeen: now, ContentHash: ContentHash(m.p), Status: index.StatusOpen,
-		}
+	for _, num := range seen {
 		old, known := r.existing[num]
+		rec := index.Record{ID: index.RecordID(r.site.Name, num), Site: r.site.Name, FirstSeen: now, LastSeen: now,
+			Status: index.StatusOpen, CheckedAt: old.CheckedAt}
+		if m := r.jobs[num]; m != nil {
+			rec.Posting = m.p
+			if known && len(r.unchanged[num]) > 0 {
+				// some of its pages answered 304 or were skipped: what the
+				// index holds stands for them
+				mergePosting(&rec.Posting, old.Posting)
+			}
+			rec.ContentHash = ContentHash(rec.Posting)
+		} else {
+			// every page of it answered 304 or was skipped: it reads as held
+			rec.Posting = old.Posting
+			rec.URLs = appendNew(slices.Clone(old.URLs), r.unchanged[num]...)
+			rec.ContentHash = old.ContentHash
+		}
+		rec.Fetch = r.validators(rec.URLs, old.Fetch)
+		if r.site.Incremental.SkipUnchangedCards {
+			rec.Cards = r.cardsOf(rec.URLs)
+		}
+		if r.checked[num] {
+			rec.CheckedAt = &now
+		}
 		switch {
 		case !known:
 			nNew++
-		case old.status == index.StatusClosed:
-			rec.FirstSeen = old.firstSeen
+		case old.Status == index.StatusClosed:
+			rec.FirstSeen = old.FirstSeen
 			nReopened++
-		case old.hash != rec.ContentHash:
-			rec.FirstSeen = old.firstSeen
+		case old.ContentHash != rec.ContentHash:
+			rec.FirstSeen = old.FirstSeen
 			nUpdated++
 		default:
-			rec.FirstSeen = old.firstSeen
+			rec.FirstSeen = old.FirstSeen
 			nUnchanged++
 		}
 		recs = append(recs, rec)
 	}
-	sort.Slice(recs, func(i, j int) bool { return recs[i].ID < recs[j].ID })
 
 	// What to close: a posting whose page is gone, always; one not seen,
-	// only after a complete run, and only when that is not suspiciously many.
+	// only after a complete run. Either way not suspiciously many at once.
 	var toClose []string
 	open := 0
 	for num, old := range r.existing {
-		if old.status == index.StatusClosed {
+		if old.Status == index.StatusClosed {
 			continue
 		}
 		open++
-		if _, seen := r.jobs[num]; seen {
-			continue
-		}
-		if r.gone[num] || complete {
+		if !r.sighted[num] && (r.gone[num] || complete) {
 			toClose = append(toClose, num)
 		}
 	}
+	sort.Strings(toClose)
 	maxShare := r.c.MaxCloseShare
 	if maxShare <= 0 {
 		maxShare = DefaultMaxCloseShare
 	}
-	if open > 0 && len(toClose) > 0 && float64(len(toClose)) > maxShare*float64(open) {
+	if len(toClose) > 0 && float64(len(toClose)) > maxShare*float64(open) {
 		suspect := fmt.Sprintf("would close %d of %d open postings (over %.0f%%): closed none", len(toClose), open, maxShare*100)
 		r.stats.add(func(s *Stats) { s.Suspect = suspect })
-		r.log.Warn("mass close refused", "would_close", len(toClose), "open", open)
-		toClose = slices.DeleteFunc(toClose, func(num string) bool { return !r.gone[num] })
+		r.log.Warn("mass close refused", "would_close", len(toClose), "open", open, "max_share", maxShare)
+		toClose = nil
 	}
 	for _, num := range toClose {
-		rec, err := r.c.Index.Get(ctx, r.existing[num].id)
-		if err != nil {
-			return fmt.Errorf("read %s to close it: %w", r.existing[num].id, err)
-		}
-		closedAt := now
-		rec.Status, rec.ClosedAt = index.StatusClosed, &closedAt
+		rec := r.existing[num]
+		rec.Status, rec.ClosedAt = index.StatusClosed, &now
 		recs = append(recs, rec)
 	}
 
+	// What to delete: records closed longer than the retention, after a
+	// complete run only (an incomplete one deletes nothing).
+	var toDelete []string
+	if complete && r.c.ClosedRetention > 0 {
+		for num, old := range r.existing {
+			closedAt := old.LastSeen
+			if old.ClosedAt != nil {
+				closedAt = *old.ClosedAt
+			}
+			if old.Status == index.StatusClosed && !r.sighted[num] && now.Sub(closedAt) > r.c.ClosedRetention {
+				toDelete = append(toDelete, old.ID)
+			}
+		}
+		sort.Strings(toDelete)
+	}
+
 	for i := 0; i < len(recs); i += r.c.BatchSize {
-		if err := r.c.Index.Upsert(ctx, recs[i:min(i+r.c.BatchSize, len(recs))]); err != nil {
+		batch := recs[i:min(i+r.c.BatchSize, len(recs))]
+		r.log.Debug("writing records", "from", i, "n", len(batch))
+		if err := r.c.Index.Upsert(ctx, batch); err != nil {
 			return fmt.Errorf("write records of %s: %w", r.site.Name, err)
+		}
+	}
+	for i := 0; i < len(toDelete); i += r.c.BatchSize {
+		if err := r.c.Index.Delete(ctx, toDelete[i:min(i+r.c.BatchSize, len(toDelete))]); err != nil {
+			return fmt.Errorf("delete closed records of %s: %w", r.site.Name, err)
 		}
 	}
 	cov := coverage(r.jobs)
 	r.stats.add(func(s *Stats) {
 		s.New, s.Updated, s.Unchanged, s.Reopened, s.Closed = nNew, nUpdated, nUnchanged, nReopened, len(toClose)
+		s.Deleted, s.Postings = len(toDelete), len(seen)
 		s.Coverage = cov
 	})
 	return nil
+}
+
+// validators are the record's Fetch entries after the run: a page's from
+// its 200 this run (none if it sent none), else what the index held.
+func (r *run) validators(urls []string, held []index.Fetch) []index.Fetch {
+	var out []index.Fetch
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, u := range urls {
+		f, ok := r.fetched[u]
+		if !ok {
+			i := slices.IndexFunc(held, func(f index.Fetch) bool { return f.URL == u })
+			if i < 0 {
+				continue
+			}
+			f = held[i]
+		}
+		if f.ETag != "" || f.LastModified != "" {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// cardsOf are the fingerprints of the cards that linked to urls this run.
+func (r *run) cardsOf(urls []string) []string {
+	var out []string
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	for _, u := range urls {
+		out = appendNew(out, r.cards[u]...)
+	}
+	sort.Strings(out)
+	return out
 }
 
 // coverage is the share of postings that have each field.

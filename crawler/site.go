@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
 
@@ -31,6 +32,8 @@ type Site struct {
 	Limits      Limits        `yaml:"limits" json:"limits"`
 	Fields      extract.Rules `yaml:"fields" json:"fields,omitempty"`
 	UserAgent   string        `yaml:"user_agent" json:"user_agent,omitempty"`
+	// Incremental says what a re-crawl may leave out.
+	Incremental Incremental `yaml:"incremental" json:"incremental"`
 
 	// RunOnStart has the daemon also crawl the site when it starts, or when
 	// a reload adds the site (Schedule and Timezone are the daemon's too).
@@ -53,9 +56,33 @@ type Site struct {
 	// Discover: sitemap reads the sitemaps for postings beside the result pages.
 	Discover string `yaml:"discover" json:"discover,omitempty"`
 
-	jobLinks, next cascadia.Sel
+	jobLinks, next, card cascadia.Sel
 	src            sources
 }
+
+// Incremental configures re-crawls. Result pages are always walked, and a
+// posting page the site sent an ETag or Last-Modified for is always asked
+// for conditionally (a 304 counts the posting as seen, unchanged). A site
+// may also allow skipping the posting page of a known job whose result-page
+// card reads exactly as it did when the job was last seen.
+type Incremental struct {
+	// SkipUnchangedCards skips the posting page of a known, open job when
+	// the card that links to it (Card) has the same text and link as
+	// before. A change only the posting page shows is then noticed at the
+	// next RefreshAfter.
+	SkipUnchangedCards bool `yaml:"skip_unchanged_cards" json:"skip_unchanged_cards,omitempty"`
+	// Card is a CSS selector of the element around each job link that
+	// describes the job on a result page (title, location, date...): the
+	// closest one enclosing the link is fingerprinted.
+	Card string `yaml:"card" json:"card,omitempty"`
+	// RefreshAfter is how long a posting page may go unchecked while its
+	// card is skipped; then it is fetched (conditionally) again. 0 means
+	// DefaultRefreshAfter.
+	RefreshAfter Duration `yaml:"refresh_after" json:"refresh_after,omitempty"`
+}
+
+// DefaultRefreshAfter is Incremental.RefreshAfter when unset.
+const DefaultRefreshAfter = 7 * 24 * time.Hour
 
 // Pagination says how to walk a site's result pages: follow the link the
 // Next selector matches, or count the PageParam query parameter up from the
@@ -74,16 +101,37 @@ type Limits struct {
 	MaxRetries  int      `yaml:"max_retries" json:"max_retries"` // per request, after the first attempt
 	MaxBodySize ByteSize `yaml:"max_body_size" json:"max_body_size"`
 	RunTimeout  Duration `yaml:"run_timeout" json:"run_timeout"` // the whole run; 0: no limit
+	// Rate caps the requests to the site (all its hosts, robots.txt and
+	// retries included): "10/s", "300/m"; zero: no cap besides the others.
+	Rate Rate `yaml:"rate" json:"rate"`
+	// RetryBackoff is the first pause before a retry; it doubles with each
+	// attempt (with jitter, up to 30s). 0: DefaultLimits.RetryBackoff.
+	RetryBackoff Duration `yaml:"retry_backoff" json:"retry_backoff"`
+	// Breaker pauses a host after repeated failures.
+	Breaker Breaker `yaml:"breaker" json:"breaker"`
+}
+
+// Breaker is a per-host circuit breaker: after Failures failed requests in
+// a row (timeouts, connection errors, 5xx, 429), no request goes to the host
+// for Pause; then one request probes it. A failed probe pauses the host
+// again for twice as long (up to 8 × Pause); after MaxPauses pauses in a
+// row the run gives up on the host. A success closes the breaker.
+type Breaker struct {
+	Failures  int      `yaml:"failures" json:"failures"`
+	Pause     Duration `yaml:"pause" json:"pause"`
+	MaxPauses int      `yaml:"max_pauses" json:"max_pauses"`
 }
 
 // DefaultLimits are used for every limit a site leaves unset.
 var DefaultLimits = Limits{
-	Parallelism: 4,
-	Delay:       Duration(200 * time.Millisecond),
-	Timeout:     Duration(30 * time.Second),
-	MaxPages:    0,
-	MaxRetries:  3,
-	MaxBodySize: 10 << 20,
+	Parallelism:  4,
+	Delay:        Duration(200 * time.Millisecond),
+	Timeout:      Duration(30 * time.Second),
+	MaxPages:     0,
+	MaxRetries:   3,
+	MaxBodySize:  10 << 20,
+	RetryBackoff: Duration(250 * time.Millisecond),
+	Breaker:      Breaker{Failures: 10, Pause: Duration(30 * time.Second), MaxPauses: 4},
 }
 
 var siteName = regexp.MustCompile(`^[a-z0-9-]+$`)
@@ -131,6 +179,20 @@ func (s *Site) Validate() error {
 	if err := s.validateSource(); err != nil {
 		return err
 	}
+	s.card = nil
+	if inc := &s.Incremental; inc.Card != "" {
+		if s.card, err = cascadia.Parse(inc.Card); err != nil {
+			return fmt.Errorf("incremental.card: %q is not a CSS selector: %v", inc.Card, err)
+		}
+	}
+	switch inc := &s.Incremental; {
+	case inc.SkipUnchangedCards && inc.Card == "":
+		return errors.New("incremental.card: needed with skip_unchanged_cards (a CSS selector of the element around each job link, like li.card)")
+	case inc.RefreshAfter < 0:
+		return fmt.Errorf("incremental.refresh_after: %s is negative", inc.RefreshAfter)
+	case inc.RefreshAfter == 0:
+		inc.RefreshAfter = Duration(DefaultRefreshAfter)
+	}
 	if err := s.Fields.Compile(); err != nil {
 		return fmt.Errorf("fields.%w", err)
 	}
@@ -153,6 +215,26 @@ func (s *Site) Validate() error {
 		return fmt.Errorf("limits.max_retries: %d is negative", l.MaxRetries)
 	case l.MaxBodySize < 0:
 		return fmt.Errorf("limits.max_body_size: %d is negative", l.MaxBodySize)
+	case l.RetryBackoff < 0:
+		return fmt.Errorf("limits.retry_backoff: %s is negative", l.RetryBackoff)
+	case l.Breaker.Failures < 0:
+		return fmt.Errorf("limits.breaker.failures: %d is negative", l.Breaker.Failures)
+	case l.Breaker.Pause < 0:
+		return fmt.Errorf("limits.breaker.pause: %s is negative", l.Breaker.Pause)
+	case l.Breaker.MaxPauses < 0:
+		return fmt.Errorf("limits.breaker.max_pauses: %d is negative", l.Breaker.MaxPauses)
+	}
+	if l.RetryBackoff == 0 {
+		l.RetryBackoff = DefaultLimits.RetryBackoff
+	}
+	if l.Breaker.Failures == 0 {
+		l.Breaker.Failures = DefaultLimits.Breaker.Failures
+	}
+	if l.Breaker.Pause == 0 {
+		l.Breaker.Pause = DefaultLimits.Breaker.Pause
+	}
+	if l.Breaker.MaxPauses == 0 {
+		l.Breaker.MaxPauses = DefaultLimits.Breaker.MaxPauses
 	}
 	if l.Parallelism == 0 {
 		l.Parallelism = DefaultLimits.Parallelism
@@ -191,17 +273,40 @@ func (s *Site) hosts() []string {
 	return out
 }
 
-// Duration is a time.Duration written as "200ms", "30s", "1h" in config.
+// Duration is a time.Duration written as "200ms", "30s", "1h" or, for
+// days, "90d" ("1d12h") in config.
 type Duration time.Duration
 
 // UnmarshalText implements encoding.TextUnmarshaler.
 func (d *Duration) UnmarshalText(b []byte) error {
-	v, err := time.ParseDuration(strings.TrimSpace(string(b)))
+	v, err := parseDuration(strings.TrimSpace(string(b)))
 	if err != nil {
-		return fmt.Errorf("%q is not a duration (like 200ms, 30s, 1h)", b)
+		return fmt.Errorf("%q is not a duration (like 200ms, 30s, 1h, 90d)", b)
 	}
 	*d = Duration(v)
 	return nil
+}
+
+// parseDuration is time.ParseDuration that also reads a leading number of
+// days ("90d", "1d12h").
+func parseDuration(s string) (time.Duration, error) {
+	days, rest, ok := strings.Cut(s, "d")
+	if !ok {
+		return time.ParseDuration(s)
+	}
+	n, err := strconv.ParseUint(days, 10, 16)
+	if err != nil {
+		return 0, err
+	}
+	v := time.Duration(n) * 24 * time.Hour
+	if rest != "" {
+		r, err := time.ParseDuration(rest)
+		if err != nil || r < 0 {
+			return 0, fmt.Errorf("bad duration %q", s)
+		}
+		v += r
+	}
+	return v, nil
 }
 
 // UnmarshalYAML reads a duration and names the line of a bad one.
@@ -247,4 +352,76 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 		return fmt.Errorf("line %d: %w", n.Line, err)
 	}
 	return nil
+}
+
+// Rate is a number of requests per period, written "10/s", "300/m", "2/h",
+// "5/1500ms" or a bare number (per second) in config. The zero Rate is no
+// cap.
+type Rate struct {
+	N   int
+	Per time.Duration
+}
+
+// Interval is the least time between two request starts that keeps to the
+// rate, 0 for no cap.
+func (r Rate) Interval() time.Duration {
+	if r.N <= 0 || r.Per <= 0 {
+		return 0
+	}
+	return r.Per / time.Duration(r.N)
+}
+
+// UnmarshalText implements encoding.TextUnmarshaler.
+func (r *Rate) UnmarshalText(b []byte) error {
+	s := strings.TrimSpace(string(b))
+	bad := fmt.Errorf("%q is not a rate (like 10/s, 300/m or 5)", b)
+	num, unit, found := strings.Cut(s, "/")
+	n, err := strconv.Atoi(strings.TrimSpace(num))
+	if err != nil || n < 0 {
+		return bad
+	}
+	per := time.Second
+	if found {
+		switch unit = strings.TrimSpace(unit); unit {
+		case "s":
+		case "m", "min":
+			per = time.Minute
+		case "h":
+			per = time.Hour
+		default:
+			if per, err = time.ParseDuration(unit); err != nil || per <= 0 {
+				return bad
+			}
+		}
+	}
+	*r = Rate{N: n, Per: per}
+	if n == 0 {
+		*r = Rate{}
+	}
+	return nil
+}
+
+// UnmarshalYAML reads a rate and names the line of a bad one.
+func (r *Rate) UnmarshalYAML(n *yaml.Node) error {
+	if err := r.UnmarshalText([]byte(n.Value)); err != nil {
+		return fmt.Errorf("line %d: %w", n.Line, err)
+	}
+	return nil
+}
+
+// MarshalText implements encoding.TextMarshaler.
+func (r Rate) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+func (r Rate) String() string {
+	switch {
+	case r.N <= 0:
+		return "0"
+	case r.Per == time.Second:
+		return strconv.Itoa(r.N) + "/s"
+	case r.Per == time.Minute:
+		return strconv.Itoa(r.N) + "/m"
+	case r.Per == time.Hour:
+		return strconv.Itoa(r.N) + "/h"
+	}
+	return strconv.Itoa(r.N) + "/" + r.Per.String()
 }

@@ -14,21 +14,31 @@ type Stats struct {
 	Finished time.Time `json:"finished"`
 	Seconds  float64   `json:"duration_seconds"`
 
-	Pages      int `json:"pages"`       // result pages walked
-	Details    int `json:"details"`     // posting pages fetched
-	Requests   int `json:"requests"`    // HTTP requests made, retries included
-	Retries    int `json:"retries"`     // of those, repeats after a failure
-	Postings   int `json:"postings"`    // unique job numbers seen
-	Duplicates int `json:"duplicates"`  // further copies merged into them
-	SkippedURL int `json:"skipped_url"` // links not followed: seen already, off-site or disallowed by robots.txt
+	Pages       int `json:"pages"`        // result pages walked
+	Details     int `json:"details"`      // posting pages downloaded (200)
+	NotModified int `json:"not_modified"` // posting pages that answered 304 Not Modified
+	// SkippedUnchanged counts posting pages not requested because their
+	// result-page card read as before (incremental.skip_unchanged_cards).
+	SkippedUnchanged int `json:"skipped_unchanged"`
+	Gone             int `json:"gone"`        // posting pages that answered 404 or 410, or said the job is gone
+	Requests         int `json:"requests"`    // HTTP requests sent: retries, redirects and robots.txt included
+	Retries          int `json:"retries"`     // of those, repeats after a failure
+	HostPauses       int `json:"host_pauses"` // times the circuit breaker paused a host (or gave up on it)
+	Postings         int `json:"postings"`    // unique job numbers seen
+	Duplicates       int `json:"duplicates"`  // further copies of them
+	SkippedURL       int `json:"skipped_url"` // links not followed: seen already, off-site or disallowed by robots.txt
 
 	New       int `json:"new"`
 	Updated   int `json:"updated"`
 	Unchanged int `json:"unchanged"`
 	Closed    int `json:"closed"`
 	Reopened  int `json:"reopened"`
+	Deleted   int `json:"deleted"` // closed records past the retention, removed
 
-	Errors   int            `json:"errors"` // requests that failed after their retries
+	// Errors counts the pages given up on (after their retries), ByKind
+	// the same by reason: http_503, timeout, connection, truncated,
+	// too_large, host_down, redirect_off_site, robots...
+	Errors   int            `json:"errors"`
 	ByKind   map[string]int `json:"error_kinds,omitempty"`
 	Rejected map[string]int `json:"rejected,omitempty"` // pages not indexed, by reason
 

@@ -480,7 +480,7 @@ type Run struct {
 
 // Counts are a run's numbers (see crawler.Stats).
 type Counts struct {
-	Pages      int            `json:"pages"` // result and posting pages fetched
+	Pages      int            `json:"pages"` // result and posting pages fetched (304s included)
 	Requests   int            `json:"requests"`
 	Postings   int            `json:"postings"`
 	New        int            `json:"new"`
@@ -494,7 +494,7 @@ type Counts struct {
 }
 
 func countsOf(s crawler.Stats) Counts {
-	c := Counts{Pages: s.Pages + s.Details, Requests: s.Requests, Postings: s.Postings, New: s.New, Updated: s.Updated,
+	c := Counts{Pages: s.Pages + s.Details + s.NotModified, Requests: s.Requests, Postings: s.Postings, New: s.New, Updated: s.Updated,
 		Unchanged: s.Unchanged, Closed: s.Closed, Reopened: s.Reopened, Errors: s.Errors, ErrorKinds: maps.Clone(s.ByKind)}
 	for _, n := range s.Rejected {
 		c.Rejected += n

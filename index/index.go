@@ -37,11 +37,33 @@ type Record struct {
 	ContentHash string     `json:"content_hash"`
 	Status      string     `json:"status"`
 
+	// Crawl bookkeeping: written by the crawler, read back by its next run
+	// (whichever crawler instance makes it), neither searched nor faceted.
+	//
+	// Fetch holds the HTTP validators of the posting pages the record was
+	// read from, so a re-crawl asks for them conditionally.
+	Fetch []Fetch `json:"fetch,omitempty"`
+	// Cards are fingerprints of the result-page cards that linked to the
+	// posting when it was last seen (text and link), so a re-crawl may skip
+	// its page while they read the same.
+	Cards []string `json:"cards,omitempty"`
+	// CheckedAt is when a posting page of the record was last fetched or
+	// answered 304 Not Modified.
+	CheckedAt *time.Time `json:"checked_at,omitempty"`
+
 	// Unix seconds beside the ISO dates, for backends that filter and sort
 	// on numbers (Meilisearch). Set by Normalize.
 	DatePostedTS int64 `json:"date_posted_ts,omitempty"`
 	FirstSeenTS  int64 `json:"first_seen_ts,omitempty"`
 	LastSeenTS   int64 `json:"last_seen_ts,omitempty"`
+}
+
+// Fetch is what a server said about one posting page, for conditional
+// requests (If-None-Match, If-Modified-Since).
+type Fetch struct {
+	URL          string `json:"url"`
+	ETag         string `json:"etag,omitempty"`
+	LastModified string `json:"last_modified,omitempty"`
 }
 
 // Normalize fills the derived fields (timestamps) before a record is stored.

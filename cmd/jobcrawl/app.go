@@ -59,7 +59,7 @@ type command struct {
 
 func commands() []command {
 	return []command{
-		{"crawl", "[--site NAME]... [--demo] [--json]", "crawl every (or the named) site once into the index", runCrawl},
+		{"crawl", "[--site NAME]... [--demo] [--full] [--json]", "crawl every (or the named) site once into the index", runCrawl},
 		{"daemon", "[--listen HOST:PORT] [--demo]", "crawl each site on its schedule and serve search over HTTP", runDaemon},
 		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json] [--server URL]", "search the index", runSearch},
 		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},

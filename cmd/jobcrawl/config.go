@@ -34,9 +34,13 @@ type Config struct {
 	MaxConcurrentSites int `yaml:"max_concurrent_sites"`
 	// MaxCloseShare is the largest share of a site's open postings one run
 	// may close (the mass-close guard).
-	MaxCloseShare float64        `yaml:"max_close_share"`
-	Daemon        DaemonConfig   `yaml:"daemon"`
-	Sites         []crawler.Site `yaml:"sites"`
+	MaxCloseShare float64 `yaml:"max_close_share"`
+	// ClosedRetention is how long a closed posting stays searchable (with
+	// status closed) before a complete run of its site deletes it; 0 keeps
+	// closed postings.
+	ClosedRetention crawler.Duration `yaml:"closed_retention"`
+	Daemon          DaemonConfig     `yaml:"daemon"`
+	Sites           []crawler.Site   `yaml:"sites"`
 
 	path string // where it was read from
 }
@@ -46,6 +50,9 @@ type IndexConfig struct {
 	Backend     string      `yaml:"backend"` // embedded (default) or meilisearch
 	Meilisearch MeiliConfig `yaml:"meilisearch"`
 }
+
+// defaultClosedRetention is closed_retention when the file does not set it.
+const defaultClosedRetention = crawler.Duration(90 * 24 * time.Hour)
 
 // DaemonConfig configures `jobcrawl daemon`; the sites' schedules are in
 // sites[].schedule.
@@ -90,7 +97,7 @@ func defaultConfig() Config {
 		URL: "http://127.0.0.1:7700", Index: "jobs", APIKeyEnv: "MEILI_MASTER_KEY", BatchSize: meili.DefaultBatchSize,
 		Timeout: crawler.Duration(meili.DefaultTimeout), TaskTimeout: crawler.Duration(meili.DefaultTaskTimeout), MaxRetries: 4,
 		MaxValuesPerFacet: meili.DefaultMaxValuesPerFacet, MaxTotalHits: meili.DefaultMaxTotalHits,
-	}}, MaxConcurrentSites: 4, MaxCloseShare: crawler.DefaultMaxCloseShare,
+	}}, MaxConcurrentSites: 4, MaxCloseShare: crawler.DefaultMaxCloseShare, ClosedRetention: defaultClosedRetention,
 		Daemon: DaemonConfig{Listen: defaultListen, StopTimeout: defaultStopTimeout}}
 }
 
@@ -187,6 +194,9 @@ func (c *Config) Validate() error {
 		return fmt.Errorf("daemon.stop_timeout: %s is negative", c.Daemon.StopTimeout)
 	case c.Daemon.StopTimeout == 0:
 		c.Daemon.StopTimeout = defaultStopTimeout
+	}
+	if c.ClosedRetention < 0 {
+		return fmt.Errorf("closed_retention: %s is negative", c.ClosedRetention)
 	}
 	names := map[string]int{}
 	for i := range c.Sites {

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -17,14 +18,19 @@ import (
 	"time"
 
 	"github.com/jobcrawl/jobcrawl/crawler"
+	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/internal/demosite"
 )
 
 func runCrawl(ctx context.Context, e *env, args []string) error {
-	fs := e.newFlagSet("crawl", "[--site NAME]... [--demo] [--json]",
+	fs := e.newFlagSet("crawl", "[--site NAME]... [--demo] [--full] [--json]",
 		"Crawls every site of the configuration once (or only the named ones), writes what it\n"+
 			"finds to the index, and prints a summary per site. A run that fails part-way or is\n"+
-			"interrupted keeps what it found and closes nothing.\n\n"+
+			"interrupted keeps what it found and closes nothing (but postings whose page answered\n"+
+			"404 or 410).\n\n"+
+			"Re-crawls ask for posting pages conditionally (ETag, Last-Modified) and, where a site\n"+
+			"allows it (incremental.skip_unchanged_cards), skip those whose result-page card is\n"+
+			"unchanged; --full downloads every page instead.\n\n"+
 			"--demo crawls a small built-in careers site served on 127.0.0.1 instead of the\n"+
 			"configured sites, so you can try jobcrawl with no network.")
 	var sites stringList
@@ -33,6 +39,7 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 	demo := fs.Bool("demo", false, "crawl the built-in demo careers site")
 	quiet := fs.Bool("quiet", false, "no progress display")
 	cpuProfile := fs.String("cpuprofile", "", "write a CPU profile of the crawl to `file` (for performance work)")
+	full := fs.Bool("full", false, "download every page: no conditional requests, no skipped cards")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -83,7 +90,8 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 	}
 	defer ix.Close()
 
-	c := &crawler.Crawler{Index: ix, Logger: e.logger, UserAgent: cfg.UserAgent, MaxCloseShare: cfg.MaxCloseShare}
+	c := newCrawler(cfg, ix, e.logger)
+	c.Full = *full
 	prog := newProgress(e.stderr, !*quiet && isTerminal(e.stderr))
 	results := make([]crawler.Stats, len(todo))
 	errs := make([]error, len(todo))
@@ -142,6 +150,12 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 	return nil
 }
 
+// newCrawler is the crawler the configuration describes.
+func newCrawler(cfg *Config, ix index.Index, logger *slog.Logger) *crawler.Crawler {
+	return &crawler.Crawler{Index: ix, Logger: logger, UserAgent: cfg.UserAgent, MaxCloseShare: cfg.MaxCloseShare,
+		ClosedRetention: time.Duration(cfg.ClosedRetention)}
+}
+
 // printSummary writes one line per site, then what each run noticed.
 func printSummary(w io.Writer, results []crawler.Stats) {
 	tw := tabwriter.NewWriter(w, 0, 0, 2, ' ', tabwriter.AlignRight)
@@ -163,6 +177,19 @@ func printSummary(w io.Writer, results []crawler.Stats) {
 		var notes []string
 		if s.Duplicates > 0 {
 			notes = append(notes, fmt.Sprintf("%d duplicate copies merged", s.Duplicates))
+		}
+		if s.NotModified > 0 || s.SkippedUnchanged > 0 {
+			notes = append(notes, fmt.Sprintf("incremental: %d posting pages downloaded, %d not modified (304), %d skipped (card unchanged)",
+				s.Details, s.NotModified, s.SkippedUnchanged))
+		}
+		if s.Gone > 0 {
+			notes = append(notes, fmt.Sprintf("%d posting pages gone (404, 410 or saying so)", s.Gone))
+		}
+		if s.Deleted > 0 {
+			notes = append(notes, fmt.Sprintf("%d closed postings deleted (past closed_retention)", s.Deleted))
+		}
+		if s.Retries > 0 || s.HostPauses > 0 {
+			notes = append(notes, fmt.Sprintf("%d requests, %d retries, %d host pauses", s.Requests, s.Retries, s.HostPauses))
 		}
 		if len(s.Rejected) > 0 {
 			notes = append(notes, "rejected pages: "+formatCounts(s.Rejected))

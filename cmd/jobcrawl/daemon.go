@@ -13,7 +13,6 @@ import (
 	"syscall"
 	"time"
 
-	"github.com/jobcrawl/jobcrawl/crawler"
 	"github.com/jobcrawl/jobcrawl/daemon"
 	"github.com/jobcrawl/jobcrawl/web"
 )
@@ -71,7 +70,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ix.Close()
-	c := &crawler.Crawler{Index: ix, Logger: log, UserAgent: cfg.UserAgent, MaxCloseShare: cfg.MaxCloseShare}
+	c := newCrawler(cfg, ix, log)
 	sched := daemon.New(c, log)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {

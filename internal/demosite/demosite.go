@@ -8,6 +8,9 @@
 package demosite
 
 import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"html/template"
@@ -36,6 +39,8 @@ type Job struct {
 	Style          string // jsonld, microdata or labels
 	Description    []string
 	Qualifications []string
+	// Modified is the page's Last-Modified (zero: Posted). Change sets it.
+	Modified time.Time
 }
 
 // Place is a city, region and country, or for remote work a country.
@@ -93,6 +98,16 @@ type Site struct {
 	removed map[string]bool         // job numbers taken down (404)
 	hooks   map[string]http.Handler // path → handler run instead of the page
 	hits    map[string]int          // requests per path
+	log     []Request
+}
+
+// Request is one request the site answered.
+type Request struct {
+	At          time.Time // when it arrived
+	URI         string    // path and query
+	Host        string    // the Host header
+	Status      int
+	IfNoneMatch string // the conditional request's header, if any
 }
 
 // card is one entry of the result pages: a job under one of its URLs.
@@ -244,6 +259,47 @@ func (s *Site) Add(j *Job) {
 	s.mu.Unlock()
 }
 
+// Change edits a job (under the site's lock) and marks its page modified
+// now. edit must replace the job's slices, not write into them: pages being
+// served may be reading the old ones.
+func (s *Site) Change(number string, edit func(*Job)) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, j := range s.Jobs {
+		if j.Number == number {
+			edit(j)
+			j.Modified = time.Now().UTC().Truncate(time.Second)
+		}
+	}
+}
+
+// Restore lists a removed job again.
+func (s *Site) Restore(number string) {
+	s.mu.Lock()
+	delete(s.removed, number)
+	s.mu.Unlock()
+}
+
+// Log returns the requests answered so far, in order of arrival.
+func (s *Site) Log() []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return slices.Clone(s.log)
+}
+
+// MaxPerSecond is the most requests that arrived within any one second
+// (counted as the jobsite benchmark server counts them).
+func MaxPerSecond(log []Request) int {
+	best := 0
+	for i, lo := 0, 0; i < len(log); i++ {
+		for log[i].At.Sub(log[lo].At) >= time.Second {
+			lo++
+		}
+		best = max(best, i-lo+1)
+	}
+	return best
+}
+
 // Hook makes requests for path (with its query, as requested) answer with h instead.
 func (s *Site) Hook(path string, h http.Handler) {
 	s.mu.Lock()
@@ -276,8 +332,16 @@ func (s *Site) TotalHits(prefix string) int {
 }
 
 // Handler serves the site: /careers?page=N (result pages), /jobs/{num}/{slug}
-// (posting pages), /robots.txt (which disallows /private/).
+// (posting pages, with ETag and Last-Modified, answering conditional
+// requests with 304), /robots.txt (which disallows /private/). Every
+// request is logged (see Log) and may be hooked (see Hook).
 func (s *Site) Handler() http.Handler {
+	return s.hooked(s.Unhooked())
+}
+
+// Unhooked serves the site's pages without hooks or logging: a hook that
+// fails some requests serves the others with it.
+func (s *Site) Unhooked() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /careers", s.serveList)
 	mux.HandleFunc("GET /jobs/{num}/{slug}", s.serveJob)
@@ -287,21 +351,54 @@ func (s *Site) Handler() http.Handler {
 	mux.HandleFunc("GET /private/", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "a crawler that obeys robots.txt never comes here", http.StatusForbidden)
 	})
+	return mux
+}
+
+func (s *Site) hooked(mux http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		key := r.URL.RequestURI()
 		s.mu.Lock()
 		s.hits[key]++
+		s.log = append(s.log, Request{At: time.Now(), URI: key, Host: r.Host, IfNoneMatch: r.Header.Get("If-None-Match")})
+		i := len(s.log) - 1
 		h := s.hooks[key]
 		if h == nil {
 			h = s.hooks[r.URL.Path]
 		}
 		s.mu.Unlock()
+		rec := &statusRecorder{ResponseWriter: w}
 		if h != nil {
-			h.ServeHTTP(w, r)
-			return
+			h.ServeHTTP(rec, r)
+		} else {
+			mux.ServeHTTP(rec, r)
 		}
-		mux.ServeHTTP(w, r)
+		s.mu.Lock()
+		s.log[i].Status = rec.status
+		s.mu.Unlock()
 	})
+}
+
+// statusRecorder remembers the status a handler answered with.
+type statusRecorder struct {
+	http.ResponseWriter
+	status int
+}
+
+func (r *statusRecorder) WriteHeader(code int) {
+	if r.status == 0 {
+		r.status = code
+	}
+	r.ResponseWriter.WriteHeader(code)
+}
+
+// Unwrap lets http.ResponseController reach the connection (Flush, Hijack).
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
+func (r *statusRecorder) Write(b []byte) (int, error) {
+	if r.status == 0 {
+		r.status = http.StatusOK
+	}
+	return r.ResponseWriter.Write(b)
 }
 
 // StartURL is the first result page under base.
@@ -356,10 +453,20 @@ func (s *Site) serveJob(w http.ResponseWriter, r *http.Request) {
 	if job.Style == "jsonld" {
 		data["LD"] = template.JS(jsonLD(s.Company, job, "http://"+r.Host))
 	}
-	w.Header().Set("Content-Type", "text/html; charset=utf-8")
-	if err := pages.ExecuteTemplate(w, job.Style, data); err != nil {
+	var buf bytes.Buffer
+	if err := pages.ExecuteTemplate(&buf, job.Style, data); err != nil {
 		http.Error(w, err.Error(), http.StatusInternalServerError)
+		return
 	}
+	// validators, so re-crawls can ask conditionally and get 304
+	sum := sha256.Sum256(buf.Bytes())
+	modified := job.Modified
+	if modified.IsZero() {
+		modified = job.Posted
+	}
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	w.Header().Set("ETag", `"`+hex.EncodeToString(sum[:8])+`"`)
+	http.ServeContent(w, r, "", modified, bytes.NewReader(buf.Bytes()))
 }
 
 func jsonLD(company string, j *Job, base string) string {
