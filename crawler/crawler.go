@@ -36,6 +36,9 @@ const DefaultUserAgent = "jobcrawl/0.1 (+https://github.com/jobcrawl/jobcrawl)"
 // run may close; a run that would close more closes none (see Stats.Suspect).
 const DefaultMaxCloseShare = 0.3
 
+// DefaultBatchSize is how many records a run writes to the index at a time.
+const DefaultBatchSize = 500
+
 // Reasons a run is incomplete.
 const (
 	reasonCancelled = "cancelled"
@@ -82,7 +85,7 @@ func (c *Crawler) init() {
 			c.Now = time.Now
 		}
 		if c.BatchSize <= 0 {
-			c.BatchSize = 500
+			c.BatchSize = DefaultBatchSize
 		}
 		c.transport = c.Transport
 		if c.transport == nil {
@@ -132,12 +135,20 @@ type run struct {
 	gone      map[string]bool        // job numbers whose page answered 404 or 410, or said so
 	failed    bool                   // a page failed for good
 	limitHit  bool
+	pending   []string               // job numbers whose record waits to be written
+	w         *writer                // writes records during the walk (writer.go)
+	restore   []int                  // records to complete from the index before the last write
 }
 
 // merged is one job number's record being built from its copies.
 type merged struct {
 	p      extract.Posting
 	copies int
+
+	queued  bool   // waiting in r.pending
+	written string // content hash of the record written during the walk ("": none yet)
+	dirty   bool   // changed by a later copy since it was written
+	mask    uint32 // coverageMask of the posting when written
 }
 
 // Run crawls site once and writes what it found to the index. progress, if
@@ -176,6 +187,7 @@ func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (St
 		return r.finalStats(), err
 	}
 	stopProgress := r.reportProgress(progress)
+	r.startWriter(context.WithoutCancel(ctx))
 	r.startSources() // a JSON API, a platform or sitemaps (apisource.go)
 	for _, u := range site.resultPages() {
 		r.visit(u, "list", 1)
@@ -500,15 +512,30 @@ func (r *run) merge(p extract.Posting, fetched string) {
 		p.URLs = appendNew(p.URLs, p.URL)
 	}
 	r.mu.Lock()
-	defer r.mu.Unlock()
 	r.sight(p.JobNumber)
 	m := r.jobs[p.JobNumber]
 	if m == nil {
-		r.jobs[p.JobNumber] = &merged{p: p, copies: 1}
-		return
+		m = &merged{p: p, copies: 1}
+		r.jobs[p.JobNumber] = m
+	} else {
+		if m.written != "" {
+			// written and released: what a copy can change is its lists and
+			// the fields still empty (a missing text is read back at the end)
+			before, urls := ContentHash(m.p), len(m.p.URLs)
+			mergePosting(&m.p, p)
+			m.p.Description, m.p.Qualifications = "", nil
+			m.dirty = m.dirty || ContentHash(m.p) != before || len(m.p.URLs) != urls
+		} else {
+			mergePosting(&m.p, p)
+		}
+		m.copies++
 	}
-	mergePosting(&m.p, p)
-	m.copies++
+	var batch []index.Record
+	if m.written == "" || m.dirty {
+		batch = r.queue(p.JobNumber, m)
+	}
+	r.mu.Unlock()
+	r.send(batch)
 }
 
 // notModified counts the jobs read from a page that answered 304 as seen,

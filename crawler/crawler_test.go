@@ -194,3 +194,43 @@ func TestRejectedPagesAreCountedNotIndexed(t *testing.T) {
 		t.Error("the rejected page was indexed")
 	}
 }
+
+// TestCrawlWritesDuringTheWalk runs with tiny write batches, so records are
+// written while the site is walked and duplicates arrive after their job
+// was written and released from memory: the index must end up exactly as
+// with one write at the end.
+func TestCrawlWritesDuringTheWalk(t *testing.T) {
+	site, _, cfg := newSite(t, demosite.Options{Jobs: 40, PerPage: 6, Dups: 10, Seed: 21, SlugDups: true})
+	batched, whole := openIndex(t), openIndex(t)
+	stB, err := (&crawler.Crawler{Index: batched, BatchSize: 3}).Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stW, err := (&crawler.Crawler{Index: whole, BatchSize: 10_000}).Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if stB.Duplicates != 10 {
+		t.Errorf("copies merged: got %d, want 10 (the test needs jobs seen twice)", stB.Duplicates)
+	}
+	if stB.New != 40 || stB.Postings != 40 || fmt.Sprint(stB.Coverage) != fmt.Sprint(stW.Coverage) {
+		t.Errorf("batched run: new %d, postings %d, coverage %v; want 40, 40 and %v", stB.New, stB.Postings, stB.Coverage, stW.Coverage)
+	}
+	for _, j := range site.Jobs {
+		id := index.RecordID("contoso", j.Number)
+		b, errB := batched.Get(context.Background(), id)
+		w, errW := whole.Get(context.Background(), id)
+		if errB != nil || errW != nil {
+			t.Fatalf("job %s: %v, %v", j.Number, errB, errW)
+		}
+		if b.ContentHash != w.ContentHash || b.Description == "" || b.Description != w.Description ||
+			len(b.Qualifications) == 0 || fmt.Sprint(b.URLs) != fmt.Sprint(w.URLs) {
+			t.Errorf("job %s: written during the walk\n%+v\nwritten at the end\n%+v", j.Number, b, w)
+		}
+	}
+	// and a second batched run finds every record unchanged
+	st2, err := (&crawler.Crawler{Index: batched, BatchSize: 3}).Run(context.Background(), cfg, nil)
+	if err != nil || st2.Unchanged != 40 || st2.New+st2.Updated != 0 {
+		t.Errorf("second run: %+v, %v; want 40 unchanged", st2, err)
+	}
+}

@@ -88,47 +88,41 @@ func (r *run) store(ctx context.Context) error {
 	}
 	sort.Strings(seen)
 
+	// Write what was not written during the walk, or changed since.
+	if err := r.stopWriter(); err != nil {
+		return err
+	}
 	recs := make([]index.Record, 0, len(seen))
 	var nNew, nUpdated, nUnchanged, nReopened int
+	r.mu.Lock()
 	for _, num := range seen {
 		old, known := r.existing[num]
-		rec := index.Record{ID: index.RecordID(r.site.Name, num), Site: r.site.Name, FirstSeen: now, LastSeen: now,
-			Status: index.StatusOpen, CheckedAt: old.CheckedAt}
-		if m := r.jobs[num]; m != nil {
-			rec.Posting = m.p
-			if known && len(r.unchanged[num]) > 0 {
-				// some of its pages answered 304 or were skipped: what the
-				// index holds stands for them
-				mergePosting(&rec.Posting, old.Posting)
-			}
-			rec.ContentHash = ContentHash(rec.Posting)
+		var hash string
+		if m := r.jobs[num]; m != nil && m.written != "" && !m.dirty && len(r.unchanged[num]) == 0 {
+			hash = m.written // written during the walk, as it stands
 		} else {
-			// every page of it answered 304 or was skipped: it reads as held
-			rec.Posting = old.Posting
-			rec.URLs = appendNew(slices.Clone(old.URLs), r.unchanged[num]...)
-			rec.ContentHash = old.ContentHash
-		}
-		rec.Fetch = r.validators(rec.URLs, old.Fetch)
-		if r.site.Incremental.SkipUnchangedCards {
-			rec.Cards = r.cardsOf(rec.URLs)
-		}
-		if r.checked[num] {
-			rec.CheckedAt = &now
+			rec := r.record(num)
+			if m != nil && m.written != "" && len(m.p.Description) == 0 {
+				r.restore = append(r.restore, len(recs))
+			}
+			hash = rec.ContentHash
+			recs = append(recs, rec)
 		}
 		switch {
 		case !known:
 			nNew++
 		case old.Status == index.StatusClosed:
-			rec.FirstSeen = old.FirstSeen
 			nReopened++
-		case old.ContentHash != rec.ContentHash:
-			rec.FirstSeen = old.FirstSeen
+		case old.ContentHash != hash:
 			nUpdated++
 		default:
-			rec.FirstSeen = old.FirstSeen
 			nUnchanged++
 		}
-		recs = append(recs, rec)
+	}
+	cov := r.coverage()
+	r.mu.Unlock()
+	if err := r.restoreReleased(ctx, recs); err != nil {
+		return err
 	}
 
 	// What to close: a posting whose page is gone, always; one not seen,
@@ -189,7 +183,6 @@ func (r *run) store(ctx context.Context) error {
 			return fmt.Errorf("delete closed records of %s: %w", r.site.Name, err)
 		}
 	}
-	cov := coverage(r.jobs)
 	r.stats.add(func(s *Stats) {
 		s.New, s.Updated, s.Unchanged, s.Reopened, s.Closed = nNew, nUpdated, nUnchanged, nReopened, len(toClose)
 		s.Deleted, s.Postings = len(toDelete), len(seen)
@@ -198,12 +191,49 @@ func (r *run) store(ctx context.Context) error {
 	return nil
 }
 
+// record builds job num's record as the run has it so far: its merged
+// posting (completed from what the index holds when some of its pages
+// answered 304 or were skipped), validators, card fingerprints and dates.
+// The caller holds r.mu.
+func (r *run) record(num string) index.Record {
+	now := r.start
+	old, known := r.existing[num]
+	rec := index.Record{ID: index.RecordID(r.site.Name, num), Site: r.site.Name, FirstSeen: now, LastSeen: now,
+		Status: index.StatusOpen, CheckedAt: old.CheckedAt}
+	if known {
+		rec.FirstSeen = old.FirstSeen
+	}
+	if m := r.jobs[num]; m != nil {
+		rec.Posting = m.p
+		if known && len(r.unchanged[num]) > 0 {
+			// some of its pages answered 304 or were skipped: what the
+			// index holds stands for them
+			mergePosting(&rec.Posting, old.Posting)
+		}
+		rec.ContentHash = ContentHash(rec.Posting)
+	} else {
+		// every page of it answered 304 or was skipped: it reads as held
+		rec.Posting = old.Posting
+		rec.URLs = appendNew(slices.Clone(old.URLs), r.unchanged[num]...)
+		rec.ContentHash = old.ContentHash
+	}
+	// the order copies arrived in is the network's: keep the list in a fixed one
+	rec.URLs = slices.Clone(rec.URLs)
+	slices.Sort(rec.URLs)
+	rec.Fetch = r.validators(rec.URLs, old.Fetch)
+	if r.site.Incremental.SkipUnchangedCards {
+		rec.Cards = r.cardsOf(rec.URLs)
+	}
+	if r.checked[num] {
+		rec.CheckedAt = &now
+	}
+	return rec
+}
+
 // validators are the record's Fetch entries after the run: a page's from
 // its 200 this run (none if it sent none), else what the index held.
 func (r *run) validators(urls []string, held []index.Fetch) []index.Fetch {
 	var out []index.Fetch
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, u := range urls {
 		f, ok := r.fetched[u]
 		if !ok {
@@ -223,8 +253,6 @@ func (r *run) validators(urls []string, held []index.Fetch) []index.Fetch {
 // cardsOf are the fingerprints of the cards that linked to urls this run.
 func (r *run) cardsOf(urls []string) []string {
 	var out []string
-	r.mu.Lock()
-	defer r.mu.Unlock()
 	for _, u := range urls {
 		out = appendNew(out, r.cards[u]...)
 	}
@@ -232,32 +260,41 @@ func (r *run) cardsOf(urls []string) []string {
 	return out
 }
 
-// coverage is the share of postings that have each field.
-func coverage(jobs map[string]*merged) map[string]float64 {
-	if len(jobs) == 0 {
+// coverage is the share of the run's postings that have each field. The
+// caller holds r.mu.
+func (r *run) coverage() map[string]float64 {
+	if len(r.jobs) == 0 {
 		return nil
 	}
-	counts := map[string]int{}
-	for _, m := range jobs {
-		p := m.p
-		for field, has := range map[string]bool{
-			"job_number": p.JobNumber != "", "title": p.Title != "", "company": p.Company != "",
-			"locations": len(p.Locations) > 0, "countries": len(p.Countries) > 0, "job_family": p.JobFamily != "",
-			"team": p.Team != "", "department": p.Department != "", "employment_type": p.EmploymentType != "",
-			"workplace_type": p.WorkplaceType != "", "date_posted": p.DatePosted != "",
-			"valid_through": p.ValidThrough != "", "salary": p.SalaryMax > 0, "description": p.Description != "",
-			"qualifications": len(p.Qualifications) > 0, "apply_url": p.ApplyURL != "",
-		} {
-			if has {
-				counts[field]++
+	counts := make([]int, len(CoverageFields))
+	for _, m := range r.jobs {
+		// a written job's text was released from memory: its mask remembers it
+		mask := m.mask | coverageMask(m.p)
+		for i := range CoverageFields {
+			if mask&(1<<i) != 0 {
+				counts[i]++
 			}
 		}
 	}
-	out := make(map[string]float64, len(counts))
-	for _, f := range CoverageFields {
-		out[f] = float64(counts[f]) / float64(len(jobs))
+	out := make(map[string]float64, len(CoverageFields))
+	for i, f := range CoverageFields {
+		out[f] = float64(counts[i]) / float64(len(r.jobs))
 	}
 	return out
+}
+
+// coverageMask has bit i set when p has CoverageFields[i].
+func coverageMask(p extract.Posting) uint32 {
+	var mask uint32
+	for i, has := range []bool{p.JobNumber != "", p.Title != "", p.Company != "", len(p.Locations) > 0,
+		len(p.Countries) > 0, p.JobFamily != "", p.Team != "", p.Department != "", p.EmploymentType != "",
+		p.WorkplaceType != "", p.DatePosted != "", p.ValidThrough != "", p.SalaryMax > 0, p.Description != "",
+		len(p.Qualifications) > 0, p.ApplyURL != ""} {
+		if has {
+			mask |= 1 << i
+		}
+	}
+	return mask
 }
 
 // CoverageFields are the fields the coverage report covers, in display order.

