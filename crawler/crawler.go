@@ -135,9 +135,9 @@ type run struct {
 	gone      map[string]bool        // job numbers whose page answered 404 or 410, or said so
 	failed    bool                   // a page failed for good
 	limitHit  bool
-	pending   []string               // job numbers whose record waits to be written
-	w         *writer                // writes records during the walk (writer.go)
-	restore   []int                  // records to complete from the index before the last write
+	pending   []string // job numbers whose record waits to be written
+	w         *writer  // writes records during the walk (writer.go)
+	restore   []int    // records to complete from the index before the last write
 }
 
 // merged is one job number's record being built from its copies.

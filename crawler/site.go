@@ -57,7 +57,7 @@ type Site struct {
 	Discover string `yaml:"discover" json:"discover,omitempty"`
 
 	jobLinks, next, card cascadia.Sel
-	src            sources
+	src                  sources
 }
 
 // Incremental configures re-crawls. Result pages are always walked, and a
