@@ -45,6 +45,7 @@ const (
 	reasonFailed    = "pages failed"
 	reasonLimit     = "page limit reached"
 	reasonTimeout   = "run timeout"
+	reasonIndex     = "index error"
 )
 
 // Crawler runs crawls into an index. Its zero value is not usable: set
@@ -173,6 +174,7 @@ func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (St
 	r.stats.s.Site, r.stats.s.Started = site.Name, r.start
 	err := r.loadExisting(ctx)
 	if err != nil {
+		r.setIncomplete(reasonIndex)
 		return r.finalStats(), err
 	}
 
@@ -184,6 +186,7 @@ func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (St
 	r.ctx = runCtx
 
 	if r.col, err = r.collector(runCtx); err != nil {
+		r.setIncomplete(reasonFailed)
 		return r.finalStats(), err
 	}
 	stopProgress := r.reportProgress(progress)
@@ -208,6 +211,9 @@ func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (St
 	// The run's findings are written even when it was cancelled: they are
 	// true, and losing them would make the next run redo the work.
 	err = r.store(context.WithoutCancel(ctx))
+	if err != nil {
+		r.setIncomplete(reasonIndex)
+	}
 	if progress != nil {
 		progress(r.finalStats())
 	}
@@ -630,6 +636,11 @@ func (r *run) onError(resp *colly.Response, err error) {
 		return
 	case resp.StatusCode == http.StatusNotModified && kind == "detail":
 		r.notModified(canonical)
+		return
+	case kind == "detail" && resp.StatusCode == http.StatusOK && err != nil && strings.Contains(err.Error(), "open stack of elements exceeds"):
+		// x/net/html refuses pages nested over 512 elements deep: read it
+		// with the nesting capped instead of failing the run
+		r.onDeepPage(resp)
 		return
 	case isAlreadyVisited(err):
 		return // redirected to a page this run fetched already: a copy, not a failure

@@ -7,6 +7,7 @@ import (
 	"net/http/httptest"
 	"slices"
 	"sort"
+	"strings"
 	"testing"
 	"time"
 
@@ -232,5 +233,30 @@ func TestCrawlWritesDuringTheWalk(t *testing.T) {
 	st2, err := (&crawler.Crawler{Index: batched, BatchSize: 3}).Run(context.Background(), cfg, nil)
 	if err != nil || st2.Unchanged != 40 || st2.New+st2.Updated != 0 {
 		t.Errorf("second run: %+v, %v; want 40 unchanged", st2, err)
+	}
+}
+
+// TestDeepPageIsRead serves a posting page nested deeper than the HTML
+// parser's 512 open elements: colly cannot parse it, the crawler reads it
+// with its nesting capped, and the job is indexed, not counted as a failure.
+func TestDeepPageIsRead(t *testing.T) {
+	site, _, cfg := newSite(t, demosite.Options{Jobs: 5, PerPage: 10, Dups: 0, Seed: 4})
+	deep := site.Jobs[2]
+	site.Hook(deep.Path(), http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/html; charset=utf-8")
+		fmt.Fprintf(w, "<!DOCTYPE html><html><head><title>%s</title></head><body><h1>%s</h1><dl><dt>Job #</dt><dd>%s</dd></dl>%s<p>deep</p>%s</body></html>",
+			deep.Title, deep.Title, deep.Number, strings.Repeat("<div>", 2000), strings.Repeat("</div>", 2000))
+	}))
+	ix := openIndex(t)
+	st, err := (&crawler.Crawler{Index: ix}).Run(context.Background(), cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !st.Complete || st.Errors != 0 || st.Postings != 5 {
+		t.Fatalf("run: complete %v, errors %d %v, postings %d; want complete, 0, 5", st.Complete, st.Errors, st.ByKind, st.Postings)
+	}
+	rec, err := ix.Get(context.Background(), index.RecordID("contoso", deep.Number))
+	if err != nil || rec.Title != deep.Title {
+		t.Errorf("the deep page's job: %+v, %v", rec, err)
 	}
 }

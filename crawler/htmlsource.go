@@ -1,6 +1,7 @@
 package crawler
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -102,12 +103,26 @@ var anchor = cascadia.MustCompile("a[href]")
 
 // onDetail extracts a posting page and merges what it yields.
 func (r *run) onDetail(e *colly.HTMLElement, root *html.Node) {
-	req := e.Request
+	postings, err := extract.HTML(root, r.extractOptions(e.Request, e.Response))
+	r.onPostings(e.Request, e.Response, postings, err)
+}
+
+func (r *run) extractOptions(req *colly.Request, resp *colly.Response) extract.Options {
+	return extract.Options{URL: req.URL.String(), Now: r.start, Company: r.site.Company, Rules: r.site.Fields, Raw: resp.Body}
+}
+
+// onDeepPage reads a posting page colly could not parse because it nests
+// elements deeper than the HTML parser allows: extract.Parse reads such a
+// page with its nesting capped.
+func (r *run) onDeepPage(resp *colly.Response) {
+	postings, err := extract.Parse(bytes.NewReader(resp.Body), r.extractOptions(resp.Request, resp))
+	r.onPostings(resp.Request, resp, postings, err)
+}
+
+// onPostings merges what a posting page yielded, or counts why it yielded nothing.
+func (r *run) onPostings(req *colly.Request, resp *colly.Response, postings []extract.Posting, err error) {
 	canonical := req.Ctx.Get("url")
 	r.stats.add(func(s *Stats) { s.Details++ })
-	postings, err := extract.HTML(root, extract.Options{
-		URL: req.URL.String(), Now: r.start, Company: r.site.Company, Rules: r.site.Fields, Raw: e.Response.Body,
-	})
 	if errors.Is(err, extract.ErrGone) && len(postings) == 0 {
 		r.markGone(canonical, "soft 404")
 		return
@@ -124,7 +139,7 @@ func (r *run) onDetail(e *colly.HTMLElement, root *html.Node) {
 	if len(postings) == 0 {
 		return
 	}
-	h := e.Response.Headers
+	h := resp.Headers
 	r.mu.Lock()
 	r.fetched[canonical] = index.Fetch{URL: canonical, ETag: h.Get("ETag"), LastModified: h.Get("Last-Modified")}
 	for _, p := range postings {

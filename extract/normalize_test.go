@@ -2,6 +2,8 @@ package extract_test
 
 import (
 	"slices"
+	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/jobcrawl/jobcrawl/extract"
@@ -246,5 +248,19 @@ func TestValidJobNumber(t *testing.T) {
 		if got := extract.ValidJobNumber(c.in); got != c.want {
 			t.Errorf("%q: got %v, want %v", c.in, got, c.want)
 		}
+	}
+}
+
+func TestPlainTextWithEntitiesKeepsItsLines(t *testing.T) {
+	in := "Experience with A/B testing & SQL\nR&amp;D background\n<5 years is fine"
+	ps, err := extract.Parse(strings.NewReader(`<html><head><script type="application/ld+json">`+
+		`{"@type":"JobPosting","title":"Analyst","identifier":"A-123","qualifications":`+strconv.Quote(in)+`}`+
+		`</script></head><body></body></html>`), extract.Options{URL: "https://x.example/j"})
+	if err != nil || len(ps) != 1 {
+		t.Fatalf("%v %v", ps, err)
+	}
+	want := []string{"Experience with A/B testing & SQL", "R&D background", "<5 years is fine"}
+	if got := ps[0].Qualifications; !slices.Equal(got, want) {
+		t.Errorf("qualifications: got %q, want %q", got, want)
 	}
 }

@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -232,7 +233,12 @@ func htmlToText(s string) string {
 			s = html.UnescapeString(s)
 		}
 	}
-	if !strings.ContainsAny(s, "<&") {
+	if !htmlTagStart.MatchString(s) {
+		// plain text, perhaps with entities ("R&amp;D"): its line breaks
+		// are its structure, which an HTML parser would fold away
+		if strings.Contains(s, "&") {
+			s = html.UnescapeString(s)
+		}
 		return cleanLines(s)
 	}
 	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
@@ -246,6 +252,9 @@ func htmlToText(s string) string {
 	w.breakLine()
 	return strings.Join(w.lines, "\n")
 }
+
+// htmlTagStart matches the start of an HTML tag, comment or doctype.
+var htmlTagStart = regexp.MustCompile(`<[a-zA-Z/!]`)
 
 // cleanLines keeps the line breaks of plain text, collapsing the rest.
 func cleanLines(s string) string {

@@ -5,6 +5,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"os/signal"
@@ -16,7 +17,8 @@ func main() {
 	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
 	stop()
 	code := exitCode(err)
-	if err != nil && code != exitOK {
+	var quiet errQuiet
+	if err != nil && code != exitOK && !errors.As(err, &quiet) {
 		fmt.Fprintln(os.Stderr, "jobcrawl:", err)
 	}
 	os.Exit(code)

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http/httptest"
 	"os"
@@ -19,7 +20,8 @@ func jobcrawl(tb testing.TB, args ...string) (code int, stdout, stderr string) {
 	tb.Helper()
 	var out, errOut bytes.Buffer
 	err := run(context.Background(), args, &out, &errOut)
-	if err != nil && exitCode(err) != exitOK {
+	var quiet errQuiet
+	if err != nil && exitCode(err) != exitOK && !errors.As(err, &quiet) {
 		fmt.Fprintln(&errOut, "jobcrawl:", err)
 	}
 	return exitCode(err), out.String(), errOut.String()
