@@ -118,7 +118,7 @@ func TestCorpus(t *testing.T) {
 	for _, e := range entries {
 		t.Run(filepath.Base(e.File), func(t *testing.T) {
 			if !strings.HasSuffix(e.File, ".html") {
-				t.Skipf("%s is a %s API response: JSON API extraction is covered by the platform adapters, not by HTML extraction", e.File, e.Format)
+				t.Skipf("%s is a %s API response: read by the platform adapters, in extract/ats TestCorpusAPIResponses", e.File, e.Format)
 			}
 			postings, partial, err := extractCorpusFile(t, filepath.Join(dir, e.File))
 			if _, ok := e.Expected["job_ids"]; ok || strings.HasPrefix(e.Kind, "listing") {
