@@ -12,7 +12,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -21,12 +20,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"slices"
 	"strings"
 	"syscall"
 	"time"
 
+	"github.com/jobcrawl/jobcrawl/bench/internal/jobsite"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 )
@@ -87,15 +86,18 @@ func run(o options) error {
 	if err != nil {
 		return err
 	}
-	for _, b := range []struct{ dir, out, pkg string }{
-		{jobsiteDir, filepath.Join(work, "jobsite"), "."},
-		{".", filepath.Join(work, "jobcrawl"), "./cmd/jobcrawl"},
-		{".", filepath.Join(work, "barecolly"), "./bench/barecolly"},
+	siteBin := filepath.Join(work, "jobsite")
+	if err := jobsite.Build(jobsiteDir, siteBin); err != nil {
+		return fmt.Errorf("build jobsite from %s: %w", jobsiteDir, err)
+	}
+	for _, b := range []struct{ out, pkg string }{
+		{filepath.Join(work, "jobcrawl"), "./cmd/jobcrawl"},
+		{filepath.Join(work, "barecolly"), "./bench/barecolly"},
 	} {
 		cmd := exec.Command("go", "build", "-o", b.out, b.pkg)
-		cmd.Dir, cmd.Stderr = b.dir, os.Stderr
+		cmd.Stderr = os.Stderr
 		if err := cmd.Run(); err != nil {
-			return fmt.Errorf("build %s: %w", b.pkg, err)
+			return fmt.Errorf("build %s (run from the repository root): %w", b.pkg, err)
 		}
 	}
 
@@ -103,29 +105,12 @@ func run(o options) error {
 	args := []string{"-jobs", fmt.Sprint(o.jobs), "-style", o.style, "-dup-rate", fmt.Sprint(o.dupRate),
 		"-addr", "127.0.0.1:0", "-truth", truthPath}
 	args = append(args, strings.Fields(o.extra)...)
-	ctx, cancel := context.WithCancel(context.Background())
-	defer cancel()
-	site := exec.CommandContext(ctx, filepath.Join(work, "jobsite"), args...)
-	site.Cancel = func() error { return site.Process.Signal(os.Interrupt) }
-	out, err := site.StdoutPipe()
+	base, stop, err := jobsite.Start(siteBin, args)
 	if err != nil {
 		return err
 	}
-	site.Stderr = os.Stderr
-	if err := site.Start(); err != nil {
-		return err
-	}
-	defer site.Wait()
-	line, err := bufio.NewReader(out).ReadString('\n')
-	if err != nil {
-		return fmt.Errorf("jobsite did not start: %w", err)
-	}
-	m := regexp.MustCompile(`at (http://\S+)`).FindStringSubmatch(line)
-	if m == nil {
-		return fmt.Errorf("jobsite said %q", line)
-	}
-	base := m[1]
-	fmt.Print(line)
+	defer stop()
+	fmt.Printf("jobsite %s at %s\n", strings.Join(args, " "), base)
 
 	// jobcrawl
 	cfgPath := filepath.Join(work, "config.yaml")
@@ -189,39 +174,15 @@ sites:
 	fmt.Printf("jobcrawl: %d result pages, %d posting pages, %d requests, %d postings, %d duplicates merged, %d errors, complete %v, rejected %v\n",
 		s.Pages, s.Details, s.Requests, s.Postings, s.Duplicates, s.Errors, s.Complete, s.Rejected)
 
-	cancel()
 	return check(filepath.Join(work, "data"), truthPath)
-}
-
-// truthJob is a "job" line of jobsite's truth file.
-type truthJob struct {
-	Type      string   `json:"type"`
-	JobNumber string   `json:"job_number"`
-	Title     string   `json:"title"`
-	Locations []string `json:"locations"`
-	JobFamily string   `json:"job_family"`
-	Team      string   `json:"team"`
 }
 
 // check compares the index with the truth: every unique job number found,
 // no duplicate, and the share of exact titles, locations and job families.
 func check(dataDir, truthPath string) error {
-	f, err := os.Open(truthPath)
+	truth, err := jobsite.ReadTruth(truthPath)
 	if err != nil {
 		return err
-	}
-	defer f.Close()
-	truth := map[string]truthJob{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(make([]byte, 1<<20), 16<<20)
-	for sc.Scan() {
-		var j truthJob
-		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
-			return err
-		}
-		if j.Type == "job" {
-			truth[j.JobNumber] = j
-		}
 	}
 	ix, err := embedded.Open(dataDir)
 	if err != nil {

@@ -21,7 +21,6 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -34,9 +33,9 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"syscall"
 	"time"
 
+	"github.com/jobcrawl/jobcrawl/bench/internal/jobsite"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 )
@@ -96,15 +95,7 @@ type crawlStats struct {
 	Seconds          float64        `json:"duration_seconds"`
 }
 
-// truthJob is a job line of jobsite's truth file.
-type truthJob struct {
-	Type           string   `json:"type"`
-	JobNumber      string   `json:"job_number"`
-	Title          string   `json:"title"`
-	Qualifications []string `json:"qualifications"`
-	Description    string   `json:"description"`
-}
-
+// jobsite.Job is a job line of jobsite's truth file.
 func run(o options, out io.Writer) (bool, error) {
 	work := o.keep
 	if work == "" {
@@ -117,11 +108,11 @@ func run(o options, out io.Writer) (bool, error) {
 	} else if err := os.MkdirAll(work, 0o755); err != nil {
 		return false, err
 	}
-	jobcrawl, jobsite := filepath.Join(work, "jobcrawl"), filepath.Join(work, "jobsite")
+	jobcrawl, siteBin := filepath.Join(work, "jobcrawl"), filepath.Join(work, "jobsite")
 	if err := command("go", "build", "-o", jobcrawl, "./cmd/jobcrawl").Run(); err != nil {
 		return false, fmt.Errorf("build jobcrawl (run from the repository root): %w", err)
 	}
-	if err := command("go", "build", "-C", o.jobsiteDir, "-o", jobsite, ".").Run(); err != nil {
+	if err := jobsite.Build(o.jobsiteDir, siteBin); err != nil {
 		return false, fmt.Errorf("build jobsite from %s: %w", o.jobsiteDir, err)
 	}
 
@@ -129,7 +120,7 @@ func run(o options, out io.Writer) (bool, error) {
 	siteArgs := []string{"-jobs", fmt.Sprint(o.jobs), "-style", o.style, "-dup-rate", fmt.Sprint(o.dupRate),
 		"-fail-rate", fmt.Sprint(o.failRate), "-rate-limit", fmt.Sprint(o.rateLimit),
 		"-truncate-rate", fmt.Sprint(o.truncRate), "-addr", "127.0.0.1:0", "-truth", truthPath}
-	base, stop, err := startJobsite(jobsite, siteArgs)
+	base, stop, err := jobsite.Start(siteBin, siteArgs)
 	if err != nil {
 		return false, err
 	}
@@ -204,32 +195,6 @@ func command(name string, args ...string) *exec.Cmd {
 	return cmd
 }
 
-// startJobsite starts the site and returns its base URL.
-func startJobsite(bin string, args []string) (base string, stop func(), err error) {
-	cmd := exec.Command(bin, args...)
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		return "", nil, err
-	}
-	cmd.Stderr = io.Discard
-	if err := cmd.Start(); err != nil {
-		return "", nil, err
-	}
-	stop = func() {
-		cmd.Process.Signal(syscall.SIGTERM)
-		cmd.Wait()
-	}
-	sc := bufio.NewScanner(stdout)
-	for sc.Scan() {
-		if _, url, found := strings.Cut(sc.Text(), " at "); found && strings.HasPrefix(url, "http://") {
-			go io.Copy(io.Discard, stdout)
-			return strings.TrimSpace(url), stop, nil
-		}
-	}
-	stop()
-	return "", nil, errors.New("jobsite did not say where it listens")
-}
-
 func siteStats(base string) (map[string]int, error) {
 	resp, err := http.Get(base + "/_stats")
 	if err != nil {
@@ -291,7 +256,7 @@ func report(out io.Writer, what string, s crawlStats, wall time.Duration, site m
 
 // check compares the index with the truth and the site's statistics.
 func check(out io.Writer, o options, work, truthPath string, s crawlStats, site map[string]int) bool {
-	truth, err := readTruth(truthPath)
+	truth, err := jobsite.ReadTruth(truthPath)
 	if err != nil {
 		fmt.Fprintln(out, "FAIL: read truth:", err)
 		return false
@@ -362,7 +327,7 @@ func check(out io.Writer, o options, work, truthPath string, s crawlStats, site 
 // readsWhole reports whether a record has what a whole page says: its
 // title, its last qualification, and the last line of its description
 // (how qualifications are split is extraction's business, not checked).
-func readsWhole(r index.Record, t truthJob) bool {
+func readsWhole(r index.Record, t jobsite.Job) bool {
 	if r.Title != t.Title {
 		return false
 	}
@@ -372,27 +337,6 @@ func readsWhole(r index.Record, t truthJob) bool {
 	lines := strings.Split(strings.TrimSpace(t.Description), "\n")
 	last := strings.Join(strings.Fields(lines[len(lines)-1]), " ")
 	return strings.Contains(strings.Join(strings.Fields(r.Description), " "), last)
-}
-
-func readTruth(path string) (map[string]truthJob, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, err
-	}
-	defer f.Close()
-	out := map[string]truthJob{}
-	sc := bufio.NewScanner(f)
-	sc.Buffer(nil, 1<<24)
-	for sc.Scan() {
-		var j truthJob
-		if err := json.Unmarshal(sc.Bytes(), &j); err != nil {
-			return nil, err
-		}
-		if j.Type == "job" {
-			out[j.JobNumber] = j
-		}
-	}
-	return out, sc.Err()
 }
 
 func sum(m map[string]int) int {
