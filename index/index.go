@@ -58,12 +58,84 @@ type Record struct {
 	LastSeenTS   int64 `json:"last_seen_ts,omitempty"`
 }
 
-// Fetch is what a server said about one posting page, for conditional
-// requests (If-None-Match, If-Modified-Since).
+// Fetch is what one page (or API entry) a record was read from said when
+// it was last read: its validators, for conditional requests
+// (If-None-Match, If-Modified-Since), and the content hash of the posting
+// it gave, so that a re-crawl can tell an unchanged copy from a changed one.
 type Fetch struct {
 	URL          string `json:"url"`
 	ETag         string `json:"etag,omitempty"`
 	LastModified string `json:"last_modified,omitempty"`
+	Hash         string `json:"hash,omitempty"`
+}
+
+// Entry is a record's crawl bookkeeping without its text: what a crawl run
+// reads of the records it holds to tell new, changed, unchanged and gone
+// postings apart.
+type Entry struct {
+	ID          string
+	JobNumber   string
+	ContentHash string
+	Status      string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	ClosedAt    *time.Time
+	CheckedAt   *time.Time
+	Fetch       []Fetch
+	Cards       []string
+}
+
+// EntryOf is the bookkeeping of a record.
+func EntryOf(r Record) Entry {
+	return Entry{ID: r.ID, JobNumber: r.JobNumber, ContentHash: r.ContentHash, Status: r.Status, FirstSeen: r.FirstSeen,
+		LastSeen: r.LastSeen, ClosedAt: r.ClosedAt, CheckedAt: r.CheckedAt, Fetch: r.Fetch, Cards: r.Cards}
+}
+
+// Touch changes the bookkeeping of a record whose content did not change:
+// a sighting (last_seen, checked_at, validators, cards), a close or a
+// reopen. Backends apply it without re-indexing the record's text. Zero
+// fields are left as they are.
+type Touch struct {
+	ID        string
+	LastSeen  time.Time  // zero: unchanged
+	CheckedAt *time.Time // nil: unchanged
+	Fetch     []Fetch    // nil: unchanged
+	Cards     []string   // nil: unchanged
+	// Status, when set, changes the status: closed with ClosedAt (when
+	// nil, the touch's LastSeen or now), open clearing closed_at.
+	Status   string
+	ClosedAt *time.Time
+}
+
+// Apply applies the touch to r.
+func (t Touch) Apply(r *Record) {
+	if !t.LastSeen.IsZero() {
+		r.LastSeen = t.LastSeen
+	}
+	if t.CheckedAt != nil {
+		at := *t.CheckedAt
+		r.CheckedAt = &at
+	}
+	if t.Fetch != nil {
+		r.Fetch = slices.Clone(t.Fetch)
+	}
+	if t.Cards != nil {
+		r.Cards = slices.Clone(t.Cards)
+	}
+	switch t.Status {
+	case StatusOpen:
+		r.Status, r.ClosedAt = StatusOpen, nil
+	case StatusClosed:
+		at := time.Now().UTC()
+		switch {
+		case t.ClosedAt != nil:
+			at = *t.ClosedAt
+		case !t.LastSeen.IsZero():
+			at = t.LastSeen
+		}
+		r.Status, r.ClosedAt = StatusClosed, &at
+	}
+	r.Normalize()
 }
 
 // Normalize fills the derived fields (timestamps) before a record is stored.
@@ -243,6 +315,12 @@ type Index interface {
 	// Each calls fn for every record of site, in no particular order, until
 	// fn returns an error.
 	Each(ctx context.Context, site string, fn func(Record) error) error
+	// Entries calls fn with the bookkeeping of every record of site, in no
+	// particular order, until fn returns an error. It reads no text.
+	Entries(ctx context.Context, site string, fn func(Entry) error) error
+	// Touch changes the bookkeeping of records without re-indexing their
+	// text (see Touch); unknown ids are ignored.
+	Touch(ctx context.Context, touches []Touch) error
 	// Delete removes records by id; unknown ids are ignored.
 	Delete(ctx context.Context, ids []string) error
 	// Stats reports the number of records and the size of the index.

@@ -260,6 +260,86 @@ func Run(t *testing.T, open Opener) {
 		}
 	})
 
+	t.Run("entries are the bookkeeping of a site's records", func(t *testing.T) {
+		ix := load(t)
+		r := Fixture()[0]
+		checked := time.Date(2026, 11, 3, 0, 0, 0, 0, time.UTC)
+		r.Fetch = []index.Fetch{{URL: r.URL, ETag: `"v1"`, Hash: "c1"}}
+		r.Cards, r.CheckedAt = []string{"fp1"}, &checked
+		if err := ix.Upsert(ctx, []index.Record{r}); err != nil {
+			t.Fatal(err)
+		}
+		got := map[string]index.Entry{}
+		if err := ix.Entries(ctx, "contoso", func(e index.Entry) error { got[e.ID] = e; return nil }); err != nil {
+			t.Fatal(err)
+		}
+		if len(got) != 5 {
+			t.Fatalf("entries of contoso: got %d, want 5", len(got))
+		}
+		e := got[r.ID]
+		if e.JobNumber != r.JobNumber || e.ContentHash != r.ContentHash || e.Status != index.StatusOpen ||
+			!e.FirstSeen.Equal(r.FirstSeen) || !e.LastSeen.Equal(r.LastSeen) || e.CheckedAt == nil || !e.CheckedAt.Equal(checked) ||
+			len(e.Fetch) != 1 || e.Fetch[0] != r.Fetch[0] || !slices.Equal(e.Cards, r.Cards) {
+			t.Errorf("entry: got %+v", e)
+		}
+		stop := errors.New("stop")
+		if err := ix.Entries(ctx, "contoso", func(index.Entry) error { return stop }); !errors.Is(err, stop) {
+			t.Errorf("entries must stop at fn's error: got %v", err)
+		}
+	})
+
+	t.Run("touch moves bookkeeping, closes and reopens, and keeps the content", func(t *testing.T) {
+		ix := load(t)
+		a, b := Fixture()[0], Fixture()[1]
+		later := a.LastSeen.Add(48 * time.Hour)
+		fetch := []index.Fetch{{URL: a.URL, ETag: `"v2"`, LastModified: "Tue, 03 Nov 2026 10:00:00 GMT", Hash: "c2"}}
+		err := ix.Touch(ctx, []index.Touch{
+			{ID: a.ID, LastSeen: later, CheckedAt: &later, Fetch: fetch, Cards: []string{"fp2"}},
+			{ID: b.ID, LastSeen: later, Status: index.StatusClosed},
+			{ID: "contoso_unknown", LastSeen: later},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := ix.Get(ctx, a.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !got.LastSeen.Equal(later) || !got.FirstSeen.Equal(a.FirstSeen) || got.CheckedAt == nil || !got.CheckedAt.Equal(later) ||
+			len(got.Fetch) != 1 || got.Fetch[0] != fetch[0] || !slices.Equal(got.Cards, []string{"fp2"}) ||
+			got.Title != a.Title || got.Description != a.Description || got.ContentHash != a.ContentHash || got.Status != index.StatusOpen {
+			t.Errorf("touched record: got %+v", got)
+		}
+		if _, err := ix.Get(ctx, "contoso_unknown"); !errors.Is(err, index.ErrNotFound) {
+			t.Errorf("a touch of an unknown id must not create it: got %v", err)
+		}
+		// the touched values are what search sorts and filters on
+		res := search(t, ix, index.Query{Sort: []index.Sort{{Field: "last_seen", Desc: true}}, Limit: 2,
+			Filters: []index.Filter{{Field: "site", Values: []string{"contoso"}}}})
+		if got := sorted(ids(res)); !slices.Equal(got, sorted([]string{a.ID, b.ID})) {
+			t.Errorf("sort by last_seen after touch: got %v, want %s and %s first", ids(res), a.ID, b.ID)
+		}
+		res = search(t, ix, index.Query{Filters: []index.Filter{{Field: "status", Values: []string{index.StatusClosed}}}})
+		if got := ids(res); !slices.Equal(got, []string{b.ID}) {
+			t.Errorf("status:closed after a close touch: got %v, want [%s]", got, b.ID)
+		}
+		closed, err := ix.Get(ctx, b.ID)
+		if err != nil || closed.ClosedAt == nil || !closed.ClosedAt.Equal(later) || closed.Title != b.Title {
+			t.Errorf("closed record: %v, %+v", err, closed)
+		}
+		if err := ix.Touch(ctx, []index.Touch{{ID: b.ID, LastSeen: later.Add(time.Hour), Status: index.StatusOpen}}); err != nil {
+			t.Fatal(err)
+		}
+		reopened, err := ix.Get(ctx, b.ID)
+		if err != nil || reopened.Status != index.StatusOpen || reopened.ClosedAt != nil {
+			t.Errorf("reopened record: %v, status %s, closed at %v", err, reopened.Status, reopened.ClosedAt)
+		}
+		res = search(t, ix, index.Query{Text: "scientist"})
+		if got := ids(res); !slices.Equal(got, []string{b.ID}) {
+			t.Errorf("text search after touches: got %v, want [%s]", got, b.ID)
+		}
+	})
+
 	t.Run("invalid queries are refused", func(t *testing.T) {
 		ix := load(t)
 		for _, q := range []index.Query{

@@ -562,6 +562,21 @@ func decodeHit(h meilisearch.Hit) (index.Record, error) {
 // order, which updates keep but deletions made by others during the walk
 // shift (a record may then be skipped).
 func (ix *Index) Each(ctx context.Context, site string, fn func(index.Record) error) error {
+	return ix.each(ctx, site, nil, fn)
+}
+
+// entryFields are the document fields Entries reads.
+var entryFields = []string{"id", "job_number", "content_hash", "status", "first_seen", "last_seen", "closed_at",
+	"checked_at", "fetch", "cards"}
+
+// Entries implements index.Index: the documents API with only the
+// bookkeeping fields, so no text crosses the network.
+func (ix *Index) Entries(ctx context.Context, site string, fn func(index.Entry) error) error {
+	return ix.each(ctx, site, entryFields, func(r index.Record) error { return fn(index.EntryOf(r)) })
+}
+
+// each pages through the documents of site, reading fields (nil: all).
+func (ix *Index) each(ctx context.Context, site string, fields []string, fn func(index.Record) error) error {
 	if err := ix.ensure(ctx); err != nil {
 		return err
 	}
@@ -574,7 +589,7 @@ func (ix *Index) Each(ctx context.Context, site string, fn func(index.Record) er
 		if err := ix.do(ctx, "list documents of "+site, func(ctx context.Context) error {
 			res = meilisearch.DocumentsResult{}
 			return ix.index().GetDocuments(ctx, &meilisearch.DocumentsQuery{Offset: int64(offset), Limit: int64(ix.cfg.BatchSize),
-				Filter: filter}, &res)
+				Filter: filter, Fields: fields}, &res)
 		}); err != nil {
 			return err
 		}
@@ -592,6 +607,128 @@ func (ix *Index) Each(ctx context.Context, site string, fn func(index.Record) er
 			return nil
 		}
 	}
+}
+
+// touchDoc is the partial document a Touch sends: only the fields it
+// changes, merged into the stored document by Meilisearch's update
+// (PUT /indexes/{uid}/documents).
+type touchDoc map[string]any
+
+func touchDocument(t index.Touch) touchDoc {
+	d := touchDoc{"id": t.ID}
+	if !t.LastSeen.IsZero() {
+		d["last_seen"], d["last_seen_ts"] = t.LastSeen, t.LastSeen.Unix()
+	}
+	if t.CheckedAt != nil {
+		d["checked_at"] = *t.CheckedAt
+	}
+	if t.Fetch != nil {
+		d["fetch"] = t.Fetch
+	}
+	if t.Cards != nil {
+		d["cards"] = t.Cards
+	}
+	var r index.Record
+	switch t.Status {
+	case index.StatusOpen:
+		d["status"], d["closed_at"] = index.StatusOpen, nil
+	case index.StatusClosed:
+		t.Apply(&r)
+		d["status"], d["closed_at"] = index.StatusClosed, r.ClosedAt
+	}
+	return d
+}
+
+// existing returns which of ids are documents of the index: one fetch by
+// ids, or, from a server too old to fetch by ids (before v1.14), one
+// request per id.
+func (ix *Index) existing(ctx context.Context, ids []string) (map[string]bool, error) {
+	exists := make(map[string]bool, len(ids))
+	var res meilisearch.DocumentsResult
+	n, err := ix.retry(ctx, func(ctx context.Context) error {
+		res = meilisearch.DocumentsResult{}
+		return ix.index().GetDocuments(ctx, &meilisearch.DocumentsQuery{Ids: ids, Fields: []string{"id"},
+			Limit: int64(len(ids))}, &res)
+	})
+	var me *meilisearch.Error
+	if errors.As(err, &me) && me.StatusCode == http.StatusBadRequest {
+		for _, id := range ids {
+			var doc map[string]any
+			err := ix.do(ctx, "look up a touched document", func(ctx context.Context) error {
+				return ix.index().GetDocument(ctx, id, &meilisearch.DocumentQuery{Fields: []string{"id"}}, &doc)
+			})
+			switch {
+			case err == nil:
+				exists[id] = true
+			case !errors.Is(err, index.ErrNotFound) && !isCode(err, meilisearch.APIErrCodeDocumentNotFound):
+				return nil, err
+			}
+		}
+		return exists, nil
+	}
+	if err != nil {
+		return nil, ix.translate(ctx, "look up touched documents", err, n)
+	}
+	for _, h := range res.Results {
+		var doc struct {
+			ID string `json:"id"`
+		}
+		if b, err := json.Marshal(h); err == nil && json.Unmarshal(b, &doc) == nil {
+			exists[doc.ID] = true
+		}
+	}
+	return exists, nil
+}
+
+// Touch implements index.Index with partial updates, which Meilisearch
+// merges into the stored documents. An update would create a document
+// for an unknown id, so the ids are looked up first and only those that
+// exist are sent.
+func (ix *Index) Touch(ctx context.Context, touches []index.Touch) error {
+	if len(touches) == 0 {
+		return nil
+	}
+	if err := ix.ensure(ctx); err != nil {
+		return err
+	}
+	var tasks []*meilisearch.TaskInfo
+	for i := 0; i < len(touches); i += ix.cfg.BatchSize {
+		batch := touches[i:min(i+ix.cfg.BatchSize, len(touches))]
+		ids := make([]string, 0, len(batch))
+		for _, t := range batch {
+			if validID(t.ID) {
+				ids = append(ids, t.ID)
+			}
+		}
+		exists, err := ix.existing(ctx, ids)
+		if err != nil {
+			return err
+		}
+		docs := make([]touchDoc, 0, len(exists))
+		for _, t := range batch {
+			if exists[t.ID] {
+				docs = append(docs, touchDocument(t))
+			}
+		}
+		if len(docs) == 0 {
+			continue
+		}
+		pk := primaryKey
+		var t *meilisearch.TaskInfo
+		if err := ix.do(ctx, fmt.Sprintf("update %d documents", len(docs)), func(ctx context.Context) (err error) {
+			t, err = ix.index().UpdateDocuments(ctx, docs, &meilisearch.DocumentOptions{PrimaryKey: &pk})
+			return err
+		}); err != nil {
+			return err
+		}
+		tasks = append(tasks, t)
+	}
+	for _, t := range tasks {
+		if err := ix.wait(ctx, t); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // Stats implements index.Index: the number of documents, and the size of

@@ -340,7 +340,11 @@ func (s *Server) route(r *http.Request, body []byte) (int, any, *apiError) {
 		}
 		return http.StatusOK, s.stats(ix), nil
 	case rest == "documents" && m == http.MethodPost:
-		return s.addDocuments(uid, r.URL.Query(), body)
+		return s.addDocuments(uid, r.URL.Query(), body, false)
+	case rest == "documents" && m == http.MethodPut:
+		// add or update: fields of a document that exists are replaced
+		// one by one, the others kept
+		return s.addDocuments(uid, r.URL.Query(), body, true)
 	case rest == "documents/fetch" && m == http.MethodPost:
 		if ix == nil {
 			return 0, nil, indexNotFound(uid)
@@ -430,7 +434,7 @@ func (s *Server) createIndex(body []byte) (int, any, *apiError) {
 	})
 }
 
-func (s *Server) addDocuments(uid string, q url.Values, body []byte) (int, any, *apiError) {
+func (s *Server) addDocuments(uid string, q url.Values, body []byte, update bool) (int, any, *apiError) {
 	if len(bytes.TrimSpace(body)) == 0 {
 		return 0, nil, badRequest("missing_payload", "A json payload is missing.")
 	}
@@ -446,6 +450,7 @@ func (s *Server) addDocuments(uid string, q url.Values, body []byte) (int, any, 
 		return 0, nil, badRequest("malformed_payload", "The `json` payload provided is malformed. `%v`.", err)
 	}
 	pkParam := q.Get("primaryKey")
+	skipCreation := q.Get("skipCreation") == "true"
 	return s.enqueue(uid, "documentAdditionOrUpdate", map[string]any{"receivedDocuments": len(docs), "indexedDocuments": nil},
 		func(t *task) *apiError {
 			ix := s.indexes[uid]
@@ -487,7 +492,22 @@ func (s *Server) addDocuments(uid string, q url.Values, body []byte) (int, any, 
 			}
 			ix.primaryKey = pk
 			for _, d := range docs {
-				ix.put(idString(d[pk]), d)
+				id := idString(d[pk])
+				old, exists := ix.docs[id]
+				switch {
+				case !exists && skipCreation:
+					continue
+				case exists && update:
+					merged := make(map[string]any, len(old)+len(d))
+					for k, v := range old {
+						merged[k] = v
+					}
+					for k, v := range d {
+						merged[k] = v
+					}
+					d = merged
+				}
+				ix.put(id, d)
 			}
 			t.details["indexedDocuments"] = len(docs)
 			return nil
