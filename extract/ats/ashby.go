@@ -1,6 +1,7 @@
 package ats
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/jobcrawl/jobcrawl/extract"
@@ -137,3 +138,57 @@ func ashbySalary(c map[string]any) extract.Salary {
 	s.Period = str(c, "interval")
 	return s
 }
+
+// The Ashby adapter: boards at jobs.ashbyhq.com/{board}, the API at
+// api.ashbyhq.com/posting-api/job-board/{board}, the whole board in one
+// response.
+
+// Title implements Adapter.
+func (Ashby) Title() string { return "Ashby" }
+
+func (Ashby) linkDomains() []string { return []string{"ashbyhq.com"} }
+
+// Recognize implements Adapter.
+func (Ashby) Recognize(u *url.URL) (Board, bool) {
+	host, seg := hostOf(u), segsOf(u)
+	b := Board{Platform: "ashby"}
+	switch host {
+	case "jobs.ashbyhq.com":
+		b.Board = seg.at(0)
+	case "api.ashbyhq.com":
+		if seg.at(0) == "posting-api" && seg.at(1) == "job-board" {
+			b.Board = seg.at(2)
+		}
+	default:
+		return Board{}, false
+	}
+	if b.Board == "" {
+		return Board{}, false
+	}
+	return proposal(b, b.Board), true
+}
+
+// Open implements Adapter: board is the board's token.
+func (a Ashby) Open(b Board) (Source, error) {
+	board, err := tokenBoardOf(b, a.Name())
+	if err != nil {
+		return nil, err
+	}
+	base, host, err := apiBase(b, "https://api.ashbyhq.com")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pageSizeOf(b, a.Name(), 0, 0); err != nil {
+		return nil, err
+	}
+	return &boardSource{name: a.Name(), pl: a, api: ashbyAPI{base, url.QueryEscape(board)}, paging: wholeBoard,
+		host: host, maxBody: singleResponseMaxBody}, nil
+}
+
+type ashbyAPI struct{ base, board string }
+
+func (a ashbyAPI) list(int) *Request {
+	return &Request{URL: a.base + "/posting-api/job-board/" + a.board + "?includeCompensation=true"}
+}
+
+func (ashbyAPI) detail(Item) *Request { return nil }

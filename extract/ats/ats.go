@@ -1,12 +1,20 @@
-// Package ats reads the public job board APIs of applicant-tracking
-// platforms (Greenhouse, Lever, Ashby, SmartRecruiters, Workday and
-// Eightfold): a list response into its postings, a detail response into
-// what it adds, and both into an extract.Posting. It knows the shapes of
-// the responses, not how to fetch them: the crawler builds the requests
-// and pages through a board.
+// Package ats knows the sources of postings that are not a site's own
+// HTML pages: the public job board APIs of applicant-tracking platforms
+// (Greenhouse, Lever, Ashby, SmartRecruiters, Workday and Eightfold),
+// sitemaps, and careers JSON APIs described in config.yaml.
 //
-// Every field a platform publishes is mapped; what a platform does not
-// publish is documented on its type and in the README.
+// The registry (registry.go) has one entry, an Adapter, per source: it
+// recognises the URLs of its boards (Recognize), checks a site's settings
+// and opens a Source (Open), which describes the requests of a walk
+// through a board (Request: data, for the crawler's fetch layer to make;
+// this package makes no HTTP request) and reads their answers into
+// postings and further requests (Read). Each platform's adapter lives in
+// the platform's file, beside its parser.
+//
+// The parsers (Platform) read one platform's list response into its
+// postings, a detail response into what it adds, and both into an
+// extract.Posting. Every field a platform publishes is mapped; what a
+// platform does not publish is documented on its type and in the README.
 package ats
 
 import (

@@ -1,6 +1,7 @@
 package ats
 
 import (
+	"net/url"
 	"strings"
 
 	"github.com/jobcrawl/jobcrawl/extract"
@@ -147,3 +148,61 @@ func hasCountry(s string) bool {
 	}
 	return true
 }
+
+// The Greenhouse adapter: boards at boards.greenhouse.io/{board} (and
+// job-boards., the EU hosts, the embed's ?for={board}), the API at
+// boards-api.greenhouse.io, the whole board in one response.
+
+// Title implements Adapter.
+func (Greenhouse) Title() string { return "Greenhouse" }
+
+func (Greenhouse) linkDomains() []string { return []string{"greenhouse.io"} }
+
+// Recognize implements Adapter.
+func (Greenhouse) Recognize(u *url.URL) (Board, bool) {
+	host, seg := hostOf(u), segsOf(u)
+	b := Board{Platform: "greenhouse"}
+	switch host {
+	case "boards.greenhouse.io", "job-boards.greenhouse.io", "boards.eu.greenhouse.io", "job-boards.eu.greenhouse.io",
+		"boards-api.greenhouse.io":
+	default:
+		return Board{}, false
+	}
+	switch {
+	case u.Query().Get("for") != "":
+		b.Board = u.Query().Get("for") // the embed: /embed/job_board?for=acme
+	case host == "boards-api.greenhouse.io" && seg.at(0) == "v1" && seg.at(1) == "boards":
+		b.Board = seg.at(2)
+	case seg.at(0) != "embed":
+		b.Board = seg.at(0)
+	}
+	if b.Board == "" {
+		return Board{}, false
+	}
+	return proposal(b, b.Board), true
+}
+
+// Open implements Adapter: board is the board's token.
+func (g Greenhouse) Open(b Board) (Source, error) {
+	board, err := tokenBoardOf(b, g.Name())
+	if err != nil {
+		return nil, err
+	}
+	base, host, err := apiBase(b, "https://boards-api.greenhouse.io")
+	if err != nil {
+		return nil, err
+	}
+	if _, err := pageSizeOf(b, g.Name(), 0, 0); err != nil {
+		return nil, err
+	}
+	return &boardSource{name: g.Name(), pl: g, api: greenhouseAPI{base, url.QueryEscape(board)}, paging: wholeBoard,
+		host: host, maxBody: singleResponseMaxBody}, nil
+}
+
+type greenhouseAPI struct{ base, board string }
+
+func (a greenhouseAPI) list(int) *Request {
+	return &Request{URL: a.base + "/v1/boards/" + a.board + "/jobs?content=true"}
+}
+
+func (greenhouseAPI) detail(Item) *Request { return nil }

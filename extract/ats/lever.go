@@ -1,7 +1,9 @@
 package ats
 
 import (
+	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"github.com/jobcrawl/jobcrawl/extract"
@@ -126,3 +128,67 @@ func (Lever) Posting(it Item, detail map[string]any, opts extract.Options) (extr
 	f.Description = strings.Join(desc, "\n")
 	return f.Posting(opts)
 }
+
+// The Lever adapter: boards at jobs.lever.co/{site} (jobs.eu.lever.co for
+// the EU instance, whose API is api.eu.lever.co), the API at
+// api.lever.co/v0/postings/{site}, paged with skip and limit and no total:
+// the next page while pages come full.
+
+// Title implements Adapter.
+func (Lever) Title() string { return "Lever" }
+
+func (Lever) linkDomains() []string { return []string{"lever.co"} }
+
+// Recognize implements Adapter.
+func (Lever) Recognize(u *url.URL) (Board, bool) {
+	host, seg := hostOf(u), segsOf(u)
+	b := Board{Platform: "lever"}
+	switch host {
+	case "jobs.lever.co", "jobs.eu.lever.co":
+		b.Board = seg.at(0)
+	case "api.lever.co", "api.eu.lever.co":
+		if seg.at(0) == "v0" && seg.at(1) == "postings" {
+			b.Board = seg.at(2)
+		}
+	default:
+		return Board{}, false
+	}
+	if strings.Contains(host, ".eu.") {
+		b.APIURL = "https://api.eu.lever.co"
+	}
+	if b.Board == "" {
+		return Board{}, false
+	}
+	return proposal(b, b.Board), true
+}
+
+// Open implements Adapter: board is the site's token; pages of 100
+// postings, up to 1000.
+func (l Lever) Open(b Board) (Source, error) {
+	board, err := tokenBoardOf(b, l.Name())
+	if err != nil {
+		return nil, err
+	}
+	base, host, err := apiBase(b, "https://api.lever.co")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := pageSizeOf(b, l.Name(), 100, 1000)
+	if err != nil {
+		return nil, err
+	}
+	return &boardSource{name: l.Name(), pl: l, api: leverAPI{base, url.QueryEscape(board), limit},
+		paging: sequentialWhileFull(limit), host: host}, nil
+}
+
+type leverAPI struct {
+	base, board string
+	limit       int
+}
+
+func (a leverAPI) list(offset int) *Request {
+	return &Request{URL: a.base + "/v0/postings/" + a.board + "?mode=json&skip=" + strconv.Itoa(offset) + "&limit=" + strconv.Itoa(a.limit)}
+}
+
+// detail: the list carries the whole posting.
+func (leverAPI) detail(Item) *Request { return nil }

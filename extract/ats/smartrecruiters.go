@@ -1,6 +1,8 @@
 package ats
 
 import (
+	"net/url"
+	"strconv"
 	"strings"
 
 	"github.com/jobcrawl/jobcrawl/extract"
@@ -126,4 +128,70 @@ func (SmartRecruiters) Posting(it Item, detail map[string]any, opts extract.Opti
 	}
 	f.Description = strings.TrimSpace(strings.Join(desc, "\n"))
 	return f.Posting(opts)
+}
+
+// The SmartRecruiters adapter: boards at careers.smartrecruiters.com/
+// {company} and postings at jobs.smartrecruiters.com/{company}/{id}, the
+// API at api.smartrecruiters.com/v1/companies/{company}/postings, paged
+// with offset and limit and a total (the other pages at once), a detail
+// request per posting.
+
+// Title implements Adapter.
+func (SmartRecruiters) Title() string { return "SmartRecruiters" }
+
+func (SmartRecruiters) linkDomains() []string { return []string{"smartrecruiters.com"} }
+
+// Recognize implements Adapter.
+func (SmartRecruiters) Recognize(u *url.URL) (Board, bool) {
+	host, seg := hostOf(u), segsOf(u)
+	b := Board{Platform: "smartrecruiters"}
+	switch host {
+	case "careers.smartrecruiters.com", "jobs.smartrecruiters.com":
+		b.Board = seg.at(0)
+	case "api.smartrecruiters.com":
+		if seg.at(0) == "v1" && seg.at(1) == "companies" {
+			b.Board = seg.at(2)
+		}
+	default:
+		return Board{}, false
+	}
+	if b.Board == "" {
+		return Board{}, false
+	}
+	return proposal(b, b.Board), true
+}
+
+// Open implements Adapter: board is the company's identifier; pages of
+// 100 postings, the API's largest.
+func (sr SmartRecruiters) Open(b Board) (Source, error) {
+	board, err := tokenBoardOf(b, sr.Name())
+	if err != nil {
+		return nil, err
+	}
+	base, host, err := apiBase(b, "https://api.smartrecruiters.com")
+	if err != nil {
+		return nil, err
+	}
+	limit, err := pageSizeOf(b, sr.Name(), 100, 100)
+	if err != nil {
+		return nil, err
+	}
+	return &boardSource{name: sr.Name(), pl: sr, api: smartRecruitersAPI{base, url.QueryEscape(board), limit},
+		paging: fanOutFromTotal, host: host}, nil
+}
+
+type smartRecruitersAPI struct {
+	base, board string
+	limit       int
+}
+
+func (a smartRecruitersAPI) list(offset int) *Request {
+	return &Request{URL: a.base + "/v1/companies/" + a.board + "/postings?offset=" + strconv.Itoa(offset) + "&limit=" + strconv.Itoa(a.limit)}
+}
+
+func (a smartRecruitersAPI) detail(it Item) *Request {
+	if it.Key == "" {
+		return nil
+	}
+	return &Request{URL: a.base + "/v1/companies/" + a.board + "/postings/" + url.PathEscape(it.Key)}
 }

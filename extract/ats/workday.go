@@ -1,6 +1,8 @@
 package ats
 
 import (
+	"fmt"
+	"net/url"
 	"regexp"
 	"strings"
 
@@ -138,4 +140,90 @@ func (Workday) Posting(it Item, detail map[string]any, opts extract.Options) (ex
 	}
 	f.Locations = locs
 	return f.Posting(opts)
+}
+
+// The Workday adapter: career sites at {tenant}.wdN.myworkdayjobs.com/
+// [{locale}/]{site}, their cxs API at the same host under
+// /wday/cxs/{tenant}/{site}, paged by a POSTed offset and limit (20 at
+// most) with a total on the first page only (the other pages at once), a
+// detail request per posting.
+
+// Title implements Adapter.
+func (Workday) Title() string { return "Workday" }
+
+func (Workday) linkDomains() []string { return []string{"myworkdayjobs.com"} }
+
+var (
+	workdayHost   = regexp.MustCompile(`^([a-z0-9-]+)\.(wd\d+)\.myworkdayjobs\.com$`)
+	workdayLocale = regexp.MustCompile(`^[a-z]{2}-[A-Z]{2}$`)
+	workdayBoard  = regexp.MustCompile(`^(?:https?://)?([a-z0-9-]+)\.(wd\d+)(?:\.myworkdayjobs\.com)?/(?:[a-z]{2}-[A-Z]{2}/)?([A-Za-z0-9_-]+)/?$`)
+	workdayShort  = regexp.MustCompile(`^([a-z0-9-]+)/([A-Za-z0-9_-]+)$`)
+)
+
+// Recognize implements Adapter: the board is TENANT.wdN/SITE.
+func (Workday) Recognize(u *url.URL) (Board, bool) {
+	m := workdayHost.FindStringSubmatch(hostOf(u))
+	if m == nil {
+		return Board{}, false
+	}
+	seg := segsOf(u)
+	b := Board{Platform: "workday"}
+	i := 0
+	if workdayLocale.MatchString(seg.at(0)) {
+		i = 1
+	}
+	site := seg.at(i)
+	if seg.at(0) == "wday" && seg.at(1) == "cxs" {
+		site = seg.at(3) // the API: /wday/cxs/{tenant}/{site}/…
+	}
+	if site == "" {
+		return Board{}, false
+	}
+	b.Board = m[1] + "." + m[2] + "/" + site
+	return proposal(b, m[1]), true
+}
+
+// Open implements Adapter: board is TENANT.wdN/SITE (or the site's URL),
+// or TENANT/SITE with api_url; pages of 20 postings, the API's largest.
+func (w Workday) Open(b Board) (Source, error) {
+	board, err := boardOf(b, w.Name())
+	if err != nil {
+		return nil, err
+	}
+	var def, path string
+	if m := workdayBoard.FindStringSubmatch(board); m != nil {
+		def = "https://" + m[1] + "." + m[2] + ".myworkdayjobs.com"
+		path = "/wday/cxs/" + m[1] + "/" + m[3]
+	} else if m := workdayShort.FindStringSubmatch(board); m != nil && b.APIURL != "" {
+		path = "/wday/cxs/" + m[1] + "/" + m[2]
+	} else {
+		return nil, fmt.Errorf("board: %q is not a Workday board: want TENANT.wdN/SITE (acme.wd5/External, from https://acme.wd5.myworkdayjobs.com/External), or TENANT/SITE with api_url", board)
+	}
+	base, host, err := apiBase(b, def)
+	if err != nil {
+		return nil, err
+	}
+	limit, err := pageSizeOf(b, w.Name(), 20, 20)
+	if err != nil {
+		return nil, err
+	}
+	return &boardSource{name: w.Name(), pl: w, api: workdayAPI{base + path, limit}, paging: fanOutFromTotal, host: host}, nil
+}
+
+type workdayAPI struct {
+	site  string // the API's base and /wday/cxs/{tenant}/{site}
+	limit int
+}
+
+func (a workdayAPI) list(offset int) *Request {
+	return &Request{Method: MethodPost, URL: a.site + "/jobs",
+		Body: fmt.Appendf(nil, `{"appliedFacets":{},"limit":%d,"offset":%d,"searchText":""}`, a.limit, offset)}
+}
+
+// detail: the external path, as the list gives it, under the site's API.
+func (a workdayAPI) detail(it Item) *Request {
+	if !strings.HasPrefix(it.Key, "/") {
+		return nil
+	}
+	return &Request{URL: a.site + it.Key}
 }
