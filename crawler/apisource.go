@@ -1,274 +1,164 @@
 package crawler
 
 import (
-	"bytes"
-	"crypto/sha256"
-	"encoding/hex"
+	"context"
 	"errors"
 	"fmt"
 	"io"
 	"net/http"
 	"strings"
 	"sync"
-	"time"
 
-	"github.com/gocolly/colly/v2"
-
+	"github.com/jobcrawl/jobcrawl/crawler/fetch"
 	"github.com/jobcrawl/jobcrawl/extract"
+	"github.com/jobcrawl/jobcrawl/extract/ats"
 )
 
 // This file runs the sources that are not HTML result pages: a careers
-// JSON API or a platform's (an apiSource), and sitemaps. Their requests go
-// through the run's collector, so the per-host limit rules, retries with
-// back-off, the page limit and the run's context apply to them as to every
-// page; their postings go through the same merge, and the run's store
-// decides what is new, changed or closed.
+// JSON API, a platform's board or sitemaps (entries of the ats registry).
+// Their requests go through the run's frontier and fetcher like every
+// page; what they read goes through the same books and store.
 
-// An apiSource is a JSON API walked page by page: its first requests, and
-// what each response holds and asks for next. Implementations hold the
-// site's configuration only; the state of a walk travels in the calls, so
-// one source serves any number of runs at once.
-type apiSource interface {
-	first() []*apiCall
-	// list reads a list response.
-	list(c *apiCall, body []byte, opts extract.Options) (apiPage, error)
-	// detail reads a posting's detail response into the posting. A
-	// *extract.RejectError rejects the posting; any other error is a
-	// response the source cannot read.
-	detail(c *apiCall, body []byte, opts extract.Options) (extract.Posting, error)
-}
-
-var (
-	_ apiSource = (*jsonSource)(nil)
-	_ apiSource = (*platformSource)(nil)
-)
-
-// apiPage is what a list response holds.
-type apiPage struct {
-	items    int // postings listed (before details and rejections)
-	total    int // postings the API says it holds in all; -1 when it does not say
-	postings []extract.Posting
-	rejected []error
-	next     []*apiCall // further pages, and the listed postings' details
-}
-
-// apiCall is one request of a source: a list page, a posting's detail, or
-// a sitemap.
-type apiCall struct {
-	method, url string
-	body        []byte
-	header      http.Header
-	detail      bool
-	sitemap     bool
-
-	// The walk's state, for the source's own use.
-	page   int    // the list page's index, 0 for the first
-	offset int    // the offset, page number or skip the page asked for
-	cursor string // the cursor it was asked with
-	prev   string // the previous page's signature (sequential paging)
-	fanned bool   // requested from the first page's total: asks for no next page
-	item   any    // a detail's listed posting
-}
-
-func (c *apiCall) kind() string {
-	switch {
-	case c.detail:
-		return "detail" // a posting taken down between list and detail (404) does not fail the run
-	case c.sitemap:
-		return "sitemap"
-	}
-	return "api"
-}
-
-// sourceRun is one run's walk of its site's sources.
-type sourceRun struct {
-	r   *run
-	api apiSource
+// sourceWalk is one run's walk of its site's source.
+type sourceWalk struct {
+	src    ats.Source
+	main   bool // the site's own source: its first requests are start pages
+	public bool // a platform's documented API: robots.txt does not govern it
 
 	mu      sync.Mutex
-	pending int // list pages requested and not read yet
+	pending int // list pages and sitemaps queued and not read yet
 	listed  int // postings the list pages listed
 	total   int // postings the first page announced, -1 unknown
 }
 
-// startSources starts the site's JSON API, platform or sitemaps, if it has
-// any; result pages, if the site has them too, are started by Run.
-func (r *run) startSources() {
-	src := r.site.src
-	if src.api == nil && len(src.sitemap) == 0 {
+// startAPISource queues the source's first requests.
+func (r *run) startAPISource() {
+	s := r.site.src
+	if s.src == nil {
 		return
 	}
-	sr := &sourceRun{r: r, api: src.api, total: -1}
-	for _, h := range src.hosts {
-		// colly matches limit rules against the URL's host with its port:
-		// the rule of a host named without one misses host:8080 (and every
-		// httptest server). Give the sources' hosts a rule for any port.
-		rule := &colly.LimitRule{DomainGlob: h + ":*", Parallelism: r.site.Limits.Parallelism, Delay: time.Duration(r.site.Limits.Delay)}
-		if err := r.col.Limit(rule); err != nil {
-			r.log.Warn("limit rule", "host", h, "error", err)
-		}
-	}
-	r.col.OnResponse(sr.onResponse)
-	for _, u := range src.sitemap {
-		sr.request(&apiCall{method: http.MethodGet, url: u, sitemap: true})
-	}
-	if src.api != nil {
-		for _, c := range src.api.first() {
-			sr.request(c)
-		}
+	r.src = &sourceWalk{src: s.src, main: s.main, public: s.public, total: -1}
+	for _, req := range s.src.First() {
+		r.queueSource(req, s.main)
 	}
 }
 
-// request makes a call unless the same request was made already in this
-// run, counting it against the run's page limit.
-func (sr *sourceRun) request(c *apiCall) {
-	r := sr.r
-	if c.method == "" {
-		c.method = http.MethodGet
-	}
-	key := c.method + " " + c.url
-	if len(c.body) > 0 {
-		sum := sha256.Sum256(c.body)
-		key += " " + hex.EncodeToString(sum[:8])
-	}
-	r.mu.Lock()
-	if r.seen[key] {
-		r.mu.Unlock()
-		r.stats.add(func(s *Stats) { s.SkippedURL++ })
+// queueSource queues one of the source's requests.
+func (r *run) queueSource(req *ats.Request, start bool) {
+	if req.Kind == ats.KindPage {
+		// a posting page a sitemap lists: fetched and read as HTML
+		if c := r.canon.String(nil, req.URL); c != "" {
+			r.queue(&task{kind: kindDetail, url: c, cond: true}, c)
+		}
 		return
 	}
-	if r.maxReq > 0 && len(r.seen) >= r.maxReq {
-		r.limitHit = true
-		r.mu.Unlock()
-		return
+	t := &task{kind: kindSource, start: start, url: req.URL, req: req}
+	list := t.listLike()
+	if list {
+		r.src.mu.Lock()
+		r.src.pending++
+		r.src.mu.Unlock()
 	}
-	r.seen[key] = true
-	r.mu.Unlock()
-	if !c.detail {
-		sr.mu.Lock()
-		sr.pending++
-		sr.mu.Unlock()
-	}
-
-	ctx := colly.NewContext()
-	ctx.Put("kind", c.kind())
-	ctx.Put("url", c.url)
-	ctx.Put("call", c)
-	hdr := http.Header{}
-	if c.sitemap {
-		hdr.Set("Accept", "application/xml, text/xml;q=0.9, */*;q=0.5")
-	} else {
-		hdr.Set("Accept", "application/json")
-	}
-	if len(c.body) > 0 {
-		hdr.Set("Content-Type", "application/json")
-	}
-	for k, vs := range c.header {
-		hdr[k] = vs
-	}
-	var body io.Reader
-	if len(c.body) > 0 {
-		body = bytes.NewReader(c.body) // seekable: a retry sends it again
-	}
-	err := r.col.Request(c.method, c.url, body, ctx, hdr)
-	switch {
-	case err == nil, isAlreadyVisited(err):
-	case errors.Is(err, colly.ErrRobotsTxtBlocked), errors.Is(err, colly.ErrForbiddenDomain),
-		errors.Is(err, colly.ErrForbiddenURL), errors.Is(err, colly.ErrNoURLFiltersMatch):
-		r.stats.add(func(s *Stats) { s.SkippedURL++ })
-		r.fail(c.kind(), c.url, "robots", err)
-	default:
-		r.fail(c.kind(), c.url, classify(nil, err), err)
+	if !r.queue(t, req.Key()) && list {
+		r.listDone(0, false)
 	}
 }
 
-// onResponse reads a response to one of the source's calls; other
-// responses are the HTML handlers'.
-func (sr *sourceRun) onResponse(resp *colly.Response) {
-	c, ok := resp.Ctx.GetAny("call").(*apiCall)
-	if !ok {
-		return
-	}
-	r := sr.r
-	ctype := strings.ToLower(resp.Headers.Get("Content-Type"))
-	if strings.Contains(ctype, "html") {
-		// an API's answer is never a page to extract: keep the HTML handlers off it
-		resp.Headers.Set("Content-Type", "text/plain")
-	}
-	if resp.Ctx.GetAny("too_large") != nil {
-		r.stats.rejected(extract.Reason(extract.ErrTooLarge))
-		r.fail(c.kind(), c.url, "too_large", fmt.Errorf("%w: over limits.max_body_size (%d bytes)", extract.ErrTooLarge, r.site.Limits.MaxBodySize))
-		return
-	}
-	opts := extract.Options{URL: resp.Request.URL.String(), Now: r.start, Company: r.site.Company}
+// listLike reports whether a source request is a list page or a sitemap,
+// which count as result pages.
+func (t *task) listLike() bool {
+	return t.kind == kindSource && t.req != nil && (t.req.Kind == ats.KindList || t.req.Kind == ats.KindSitemap)
+}
 
-	var err error
-	switch {
-	case c.sitemap:
-		err = sr.readSitemap(c, resp.Body)
-	case c.detail:
-		var p extract.Posting
-		p, err = sr.api.detail(c, resp.Body, opts)
-		var rej *extract.RejectError
+// doSource makes one of the source's requests and reads its answer.
+func (r *run) doSource(ctx context.Context, t *task) {
+	req := t.req
+	fr := &fetch.Request{Method: req.Method, URL: req.URL, Body: req.Body, NoRobots: r.src.public,
+		Header: http.Header{}}
+	for k, v := range req.Header {
+		fr.Header.Set(k, v)
+	}
+	var (
+		res     ats.Result
+		readErr error
+		ctype   string
+	)
+	fr.Handle = func(resp *fetch.Response) error {
+		ctype = strings.ToLower(resp.Header.Get("Content-Type"))
+		opts := extract.Options{URL: resp.URL, Now: r.start, Company: r.site.Company}
+		var err error
+		res, err = r.src.src.Read(req, resp.Body, opts)
 		switch {
-		case errors.As(err, &rej):
-			r.stats.rejected(extract.Reason(err))
-			r.log.Debug("posting rejected", "url", c.url, "reason", err)
-			err = nil
 		case err == nil:
-			r.merge(p, "")
+			return nil
+		case errors.Is(err, io.ErrUnexpectedEOF):
+			return fetch.Retryable("truncated", err) // a response cut short
 		}
-		r.stats.add(func(s *Stats) { s.Details++ })
-	default:
-		err = sr.readList(c, resp.Body, opts)
-	}
-	if err == nil {
-		return
-	}
-	if errors.Is(err, io.ErrUnexpectedEOF) && r.retry(resp.Request, "truncated", 0) {
-		return
-	}
-	if errors.Is(err, extract.ErrBadJSON) && strings.Contains(ctype, "html") {
-		err = fmt.Errorf("%w (the server answered with an HTML page, %s)", err, ctype)
-	}
-	// Nothing of a response that cannot be read is merged, and the run is
-	// not complete: it closes nothing.
-	r.fail(c.kind(), c.url, "bad_response", err)
-}
-
-func (sr *sourceRun) readList(c *apiCall, body []byte, opts extract.Options) error {
-	r := sr.r
-	page, err := sr.api.list(c, body, opts)
-	if err != nil {
+		readErr = err
 		return err
 	}
-	r.stats.add(func(s *Stats) { s.Pages++ })
-	for _, p := range page.postings {
-		r.merge(p, "")
+	_, err := r.fetcher.Do(ctx, fr)
+	var fe *fetch.Error
+	switch {
+	case readErr != nil:
+		// Nothing of an answer that cannot be read is kept, and the run is
+		// not complete: it closes nothing.
+		if errors.Is(readErr, extract.ErrBadJSON) && strings.Contains(ctype, "html") {
+			readErr = fmt.Errorf("%w (the server answered with an HTML page, %s)", readErr, ctype)
+		}
+		r.failed(t, &fetch.Error{URL: req.URL, Class: fetch.Malformed, Kind: "bad_response", Err: readErr})
+	case errors.As(err, &fe) && fe.Class == fetch.Gone && req.Kind == ats.KindDetail:
+		r.gone(req.URL, fe.Kind) // taken down between the list and its detail: not a failure
+	case err != nil:
+		r.failed(t, err)
 	}
-	for _, err := range page.rejected {
-		r.stats.rejected(extract.Reason(err))
-		r.log.Debug("posting rejected", "url", c.url, "reason", err)
+	if err != nil {
+		if t.listLike() {
+			r.listDone(0, false)
+		}
+		return
 	}
-	for _, n := range page.next {
-		sr.request(n) // before this page counts as read, so pending stays above zero
-	}
-	r.log.Debug("list page", "url", c.url, "page", c.page, "items", page.items, "total", page.total)
 
-	sr.mu.Lock()
-	sr.pending--
-	sr.listed += page.items
-	if c.page == 0 && page.total >= 0 {
-		sr.total = page.total
+	if req.Kind == ats.KindDetail {
+		r.count(func(s *Stats) { s.Details++ })
 	}
-	done, listed, total := sr.pending == 0, sr.listed, sr.total
-	sr.mu.Unlock()
-	if done && total >= 0 && listed < total {
+	if res.List {
+		r.books.ResultPage()
+	}
+	if err := r.postings("", nil, res.Postings); err != nil {
+		r.fatal(err)
+	}
+	for _, rej := range res.Rejected {
+		r.rejected(rej)
+		r.log.Debug("posting rejected", "url", req.URL, "reason", rej)
+	}
+	for _, n := range res.Next {
+		r.queueSource(n, false) // before this page counts as read, so pending stays above zero
+	}
+	r.log.Debug("source page", "url", req.URL, "kind", req.Kind.String(), "page", req.Page(), "listed", res.Listed, "total", res.Total)
+	if t.listLike() {
+		r.src.mu.Lock()
+		if res.Total >= 0 {
+			r.src.total = res.Total
+		}
+		r.src.mu.Unlock()
+		r.listDone(res.Listed, true)
+	}
+}
+
+// listDone counts a list page read (ok) or given up on, and at the last
+// one checks the listing against what the API announced.
+func (r *run) listDone(listed int, ok bool) {
+	w := r.src
+	w.mu.Lock()
+	w.pending--
+	w.listed += listed
+	done, n, total := w.pending == 0, w.listed, w.total
+	w.mu.Unlock()
+	if ok && done && total >= 0 && n < total {
 		// Postings moved between pages while they were read (or the API
 		// pages wrongly): some were not seen, so none may be closed.
-		reason := fmt.Sprintf("listed %d of the %d postings the API announced", listed, total)
-		r.log.Warn("incomplete listing", "listed", listed, "total", total)
-		r.setIncomplete(reason)
+		r.log.Warn("incomplete listing", "listed", n, "total", total)
+		r.books.ShortListing(n, total)
 	}
-	return nil
 }

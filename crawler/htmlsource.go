@@ -2,30 +2,64 @@ package crawler
 
 import (
 	"bytes"
+	"context"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
-	"slices"
+	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
 
 	"github.com/andybalholm/cascadia"
-	"github.com/gocolly/colly/v2"
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
 
+	"github.com/jobcrawl/jobcrawl/crawler/fetch"
 	"github.com/jobcrawl/jobcrawl/extract"
-	"github.com/jobcrawl/jobcrawl/index"
 )
 
 // This file is the HTML source: result pages whose links lead to one HTML
 // page per posting.
 
-// onList follows a result page's job links and its next page.
-func (r *run) onList(e *colly.HTMLElement, root *html.Node) {
-	r.stats.add(func(s *Stats) { s.Pages++ })
-	base := e.Request.URL
+// startSources queues the first requests of the run: the start URLs of an
+// HTML site, and the first requests of its API, platform or sitemaps.
+func (r *run) startSources() {
+	for _, raw := range r.site.resultPages() {
+		u, err := url.Parse(raw)
+		if c := r.canon.URL(u); err == nil && c != "" {
+			r.queue(&task{kind: kindList, start: true, page: 1, url: c}, c)
+		}
+	}
+	r.startAPISource()
+}
+
+// truncatedPage has a page cut short tried again.
+func truncatedPage(resp *fetch.Response) error {
+	if resp.Status == http.StatusOK && extract.Truncated(resp.Body) {
+		return fetch.Retryable("truncated", extract.ErrTruncated)
+	}
+	return nil
+}
+
+// doList walks a result page: its job links, then its next page.
+func (r *run) doList(ctx context.Context, t *task) {
+	resp, err := r.fetcher.Do(ctx, &fetch.Request{URL: t.url, HTML: true, Handle: truncatedPage})
+	if err != nil {
+		r.failed(t, err)
+		return
+	}
+	root := resp.Doc
+	if root == nil {
+		// not HTML, or too deep for colly's parser: read it with the nesting capped
+		if root, err = html.Parse(bytes.NewReader(resp.Body)); err != nil || root == nil {
+			r.failed(t, &fetch.Error{URL: t.url, Class: fetch.Malformed, Kind: "bad_response", Err: errors.New("not an HTML page")})
+			return
+		}
+	}
+	r.books.ResultPage()
+	base, _ := url.Parse(resp.URL)
 	newLinks := 0
 	for _, n := range cascadia.QueryAll(root, r.site.jobLinks) {
 		href := linkOf(n)
@@ -40,30 +74,16 @@ func (r *run) onList(e *colly.HTMLElement, root *html.Node) {
 		if r.site.card != nil {
 			fp = cardFingerprint(n, r.site.card, abs)
 		}
-		r.mu.Lock()
-		fresh := !r.seen[abs]
-		if fp != "" {
-			r.cards[abs] = appendNew(r.cards[abs], fp)
-		}
-		r.mu.Unlock()
-		if fresh {
+		if r.link(abs, fp) {
 			newLinks++
 		}
-		switch r.decideCard(abs, fp) {
-		case cardSkip:
-		case cardRefetch:
-			r.request(abs, "detail", 0)
-		default:
-			r.visit(abs, "detail", 0)
-		}
 	}
-	page, _ := e.Request.Ctx.GetAny("page").(int)
 	switch {
 	case r.site.next != nil:
 		for _, n := range cascadia.QueryAll(root, r.site.next) {
 			if href := linkOf(n); href != "" {
 				if next := r.canon.String(base, href); next != "" {
-					r.visit(next, "list", page+1)
+					r.queue(&task{kind: kindList, page: t.page + 1, url: next}, next)
 					break
 				}
 			}
@@ -71,11 +91,57 @@ func (r *run) onList(e *colly.HTMLElement, root *html.Node) {
 	case r.site.Pagination.PageParam != "" && newLinks > 0:
 		next := *base
 		q := next.Query()
-		q.Set(r.site.Pagination.PageParam, strconv.Itoa(page+1))
+		q.Set(r.site.Pagination.PageParam, strconv.Itoa(t.page+1))
 		next.RawQuery = q.Encode()
-		r.visit(next.String(), "list", page+1)
+		if c := r.canon.URL(&next); c != "" {
+			r.queue(&task{kind: kindList, page: t.page + 1, url: c}, c)
+		}
 	}
-	r.log.Debug("result page", "url", e.Request.URL.String(), "page", page, "new_links", newLinks)
+	r.log.Debug("result page", "url", t.url, "page", t.page, "new_links", newLinks)
+}
+
+// link follows a posting link of a result page (fp: its card's
+// fingerprint, "" without cards); it reports whether the link was new to
+// the run.
+func (r *run) link(abs, fp string) bool {
+	skipCards := r.site.Incremental.SkipUnchangedCards && !r.c.Full && fp != ""
+	if fp != "" && r.cards != nil {
+		r.mu.Lock()
+		r.cards[abs] = appendNew(r.cards[abs], fp)
+		r.mu.Unlock()
+	}
+	if r.front.seenKey(abs) {
+		r.mu.Lock()
+		wasSkipped := r.skipped[abs]
+		r.mu.Unlock()
+		if wasSkipped && skipCards {
+			if _, ok := r.books.SkipCard(abs, fp, time.Duration(r.site.Incremental.RefreshAfter)); !ok {
+				// skipped for one card, but this one reads differently:
+				// fetch the page after all
+				r.mu.Lock()
+				delete(r.skipped, abs)
+				r.mu.Unlock()
+				r.count(func(s *Stats) { s.SkippedUnchanged-- })
+				r.front.force(&task{kind: kindDetail, url: abs, cond: true})
+				return false
+			}
+		}
+		r.count(func(s *Stats) { s.SkippedURL++ })
+		return false
+	}
+	if skipCards {
+		if touch, ok := r.books.SkipCard(abs, fp, time.Duration(r.site.Incremental.RefreshAfter)); ok && r.front.mark(abs) {
+			r.mu.Lock()
+			r.skipped[abs] = true
+			r.mu.Unlock()
+			r.count(func(s *Stats) { s.SkippedUnchanged++ })
+			if err := r.notModified(abs, false, touch); err != nil {
+				r.fatal(err)
+			}
+			return true
+		}
+	}
+	return r.queue(&task{kind: kindDetail, url: abs, cond: true}, abs)
 }
 
 // linkOf is the href a matched element stands for: its own, its first
@@ -101,108 +167,87 @@ func linkOf(n *html.Node) string {
 
 var anchor = cascadia.MustCompile("a[href]")
 
-// onDetail extracts a posting page and merges what it yields.
-func (r *run) onDetail(e *colly.HTMLElement, root *html.Node) {
-	postings, err := extract.HTML(root, r.extractOptions(e.Request, e.Response))
-	r.onPostings(e.Request, e.Response, postings, err)
+// doDetail fetches a posting page (conditionally when the index holds its
+// validators) and merges what it yields.
+func (r *run) doDetail(ctx context.Context, t *task) {
+	req := &fetch.Request{URL: t.url, HTML: true, Handle: truncatedPage}
+	if t.cond && !r.c.Full {
+		if etag, lastMod := r.books.Validators(t.url); etag != "" || lastMod != "" {
+			req.Header = http.Header{}
+			if etag != "" {
+				req.Header.Set("If-None-Match", etag)
+			}
+			if lastMod != "" {
+				req.Header.Set("If-Modified-Since", lastMod)
+			}
+		}
+	}
+	resp, err := r.fetcher.Do(ctx, req)
+	var fe *fetch.Error
+	switch {
+	case errors.As(err, &fe) && fe.Class == fetch.Gone:
+		r.gone(t.url, fe.Kind) // the posting was taken down: not a failure of the run
+		return
+	case err != nil:
+		r.failed(t, err)
+		return
+	case resp.Status == http.StatusNotModified:
+		r.count(func(s *Stats) { s.NotModified++ })
+		if err := r.notModified(t.url, true, r.books.NotModified(t.url)); err != nil {
+			r.fatal(err)
+		}
+		return
+	}
+	r.count(func(s *Stats) { s.Details++ })
+	opts := extract.Options{URL: resp.URL, Now: r.start, Company: r.site.Company, Rules: r.site.Fields, Raw: resp.Body}
+	var postings []extract.Posting
+	if resp.Doc != nil {
+		postings, err = extract.HTML(resp.Doc, opts)
+	} else {
+		// colly could not parse it (nested deeper than x/net/html allows)
+		// or it is not HTML: extract.Parse reads it with the nesting capped
+		postings, err = extract.Parse(bytes.NewReader(resp.Body), opts)
+	}
+	r.readPostings(t.url, resp, postings, err)
 }
 
-func (r *run) extractOptions(req *colly.Request, resp *colly.Response) extract.Options {
-	return extract.Options{URL: req.URL.String(), Now: r.start, Company: r.site.Company, Rules: r.site.Fields, Raw: resp.Body}
-}
-
-// onDeepPage reads a posting page colly could not parse because it nests
-// elements deeper than the HTML parser allows: extract.Parse reads such a
-// page with its nesting capped.
-func (r *run) onDeepPage(resp *colly.Response) {
-	postings, err := extract.Parse(bytes.NewReader(resp.Body), r.extractOptions(resp.Request, resp))
-	r.onPostings(resp.Request, resp, postings, err)
-}
-
-// onPostings merges what a posting page yielded, or counts why it yielded nothing.
-func (r *run) onPostings(req *colly.Request, resp *colly.Response, postings []extract.Posting, err error) {
-	canonical := req.Ctx.Get("url")
-	r.stats.add(func(s *Stats) { s.Details++ })
+// readPostings merges what a posting page yielded, or counts why it
+// yielded nothing.
+func (r *run) readPostings(key string, resp *fetch.Response, postings []extract.Posting, err error) {
 	if errors.Is(err, extract.ErrGone) && len(postings) == 0 {
-		r.markGone(canonical, "soft 404")
+		r.gone(key, "soft 404")
 		return
 	}
 	if len(postings) > 0 && postings[0].FromListing() {
 		// A posting link that leads to a result page: its cards are other
 		// pages' postings, read from a summary. They are crawled from their own.
-		postings, err = nil, &extract.RejectError{URL: req.URL.String(), Reason: extract.ErrNoPosting, Detail: "a result page"}
+		postings, err = nil, &extract.RejectError{URL: key, Reason: extract.ErrNoPosting, Detail: "a result page"}
 	}
 	if err != nil {
-		r.stats.rejected(extract.Reason(err))
-		r.log.Debug("page rejected", "url", req.URL.String(), "reason", err)
+		r.rejected(err)
+		r.log.Debug("page rejected", "url", key, "reason", err)
 	}
-	if len(postings) == 0 {
-		return
-	}
-	h := resp.Headers
-	r.mu.Lock()
-	r.fetched[canonical] = index.Fetch{URL: canonical, ETag: h.Get("ETag"), LastModified: h.Get("Last-Modified")}
-	for _, p := range postings {
-		r.checked[p.JobNumber] = true
-	}
-	r.mu.Unlock()
-	for _, p := range postings {
-		r.merge(p, canonical)
+	if err := r.postings(key, resp, postings); err != nil {
+		r.fatal(err)
 	}
 }
 
-// What to do with the posting page a result-page card links to.
-const (
-	cardFetch   = iota // request it (unless requested already)
-	cardSkip           // its job is known and the card reads as before: skip it
-	cardRefetch        // skipped earlier in the run, but this card is new: request it after all
-)
+// gone notes that a posting page says its job is gone (404, 410 or a soft
+// 404): its job is closed even if the run is incomplete, unless the run
+// sees it elsewhere.
+func (r *run) gone(key, why string) {
+	r.books.Gone(key)
+	r.log.Debug("posting gone", "url", key, "why", why)
+}
 
-// decideCard applies incremental.skip_unchanged_cards to a card linking to
-// abs with fingerprint fp. A page is skipped only when every job the index
-// read from it is open, was checked within incremental.refresh_after, and
-// had a card with this fingerprint when last seen.
-func (r *run) decideCard(abs, fp string) int {
-	if !r.site.Incremental.SkipUnchangedCards || r.c.Full || fp == "" {
-		return cardFetch
-	}
+// fatal stops the run: the index failed under it.
+func (r *run) fatal(err error) {
 	r.mu.Lock()
-	defer r.mu.Unlock()
-	nums := r.byURL[abs]
-	known := len(nums) > 0
-	for _, num := range nums {
-		rec := r.existing[num]
-		known = known && rec.Status != index.StatusClosed && slices.Contains(rec.Cards, fp) &&
-			rec.CheckedAt != nil && r.start.Sub(*rec.CheckedAt) < time.Duration(r.site.Incremental.RefreshAfter)
+	if r.storeErr == nil {
+		r.storeErr = err
 	}
-	switch {
-	case r.skipped[abs] && !known:
-		// another card for the page, one it did not have: fetch it after all
-		delete(r.skipped, abs)
-		r.requested++
-		for _, num := range nums {
-			r.unchanged[num] = slices.DeleteFunc(r.unchanged[num], func(u string) bool { return u == abs })
-			if len(r.unchanged[num]) == 0 {
-				delete(r.unchanged, num)
-				if r.jobs[num] == nil {
-					delete(r.sighted, num)
-					r.stats.add(func(s *Stats) { s.Postings-- })
-				}
-			}
-		}
-		r.stats.add(func(s *Stats) { s.SkippedUnchanged-- })
-		return cardRefetch
-	case r.seen[abs] || !known:
-		return cardFetch
-	}
-	r.seen[abs] = true
-	r.skipped[abs] = true
-	for _, num := range nums {
-		r.sight(num)
-		r.unchanged[num] = appendNew(r.unchanged[num], abs)
-	}
-	r.stats.add(func(s *Stats) { s.SkippedUnchanged++ })
-	return cardSkip
+	r.mu.Unlock()
+	r.cancel()
 }
 
 // cardFingerprint identifies what a result page says of one job: the text

@@ -12,6 +12,7 @@ import (
 	"github.com/andybalholm/cascadia"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/jobcrawl/jobcrawl/crawler/fetch"
 	"github.com/jobcrawl/jobcrawl/extract"
 )
 
@@ -98,6 +99,10 @@ type Limits struct {
 	Delay       Duration `yaml:"delay" json:"delay"`             // pause after each request, per slot
 	Timeout     Duration `yaml:"timeout" json:"timeout"`         // one request, headers and body
 	MaxPages    int      `yaml:"max_pages" json:"max_pages"`     // result and detail pages per run; 0: no limit
+	// MaxQueue caps the requests waiting at once (0: DefaultMaxQueue); a
+	// request past it is dropped, counted (queue_full) and leaves the run
+	// incomplete.
+	MaxQueue    int      `yaml:"max_queue" json:"max_queue,omitempty"`
 	MaxRetries  int      `yaml:"max_retries" json:"max_retries"` // per request, after the first attempt
 	MaxBodySize ByteSize `yaml:"max_body_size" json:"max_body_size"`
 	RunTimeout  Duration `yaml:"run_timeout" json:"run_timeout"` // the whole run; 0: no limit
@@ -211,6 +216,8 @@ func (s *Site) Validate() error {
 		return fmt.Errorf("limits.timeout: %s is negative", l.Timeout)
 	case l.MaxPages < 0:
 		return fmt.Errorf("limits.max_pages: %d is negative", l.MaxPages)
+	case l.MaxQueue < 0:
+		return fmt.Errorf("limits.max_queue: %d is negative", l.MaxQueue)
 	case l.MaxRetries < 0:
 		return fmt.Errorf("limits.max_retries: %d is negative", l.MaxRetries)
 	case l.MaxBodySize < 0:
@@ -248,7 +255,10 @@ func (s *Site) Validate() error {
 	return nil
 }
 
-// hosts are the hosts the run may fetch from.
+// hosts are the hosts the run may ask anything, as fetch.Config.Hosts
+// reads them: the start URLs' hosts (with their port when it is not the
+// scheme's default), the hosts of the site's API or sitemaps, and
+// allowed_domains (any port, unless one is written).
 func (s *Site) hosts() []string {
 	seen := map[string]bool{}
 	var out []string
@@ -261,10 +271,13 @@ func (s *Site) hosts() []string {
 	}
 	for _, u := range s.StartURLs {
 		if p, err := url.Parse(u); err == nil {
-			add(p.Hostname())
+			add(p.Host)
 		}
 	}
 	for _, d := range s.AllowedDomains {
+		if !strings.Contains(d, ":") {
+			d += ":*"
+		}
 		add(d)
 	}
 	for _, h := range s.sourceHosts() {
@@ -355,73 +368,5 @@ func (b *ByteSize) UnmarshalYAML(n *yaml.Node) error {
 }
 
 // Rate is a number of requests per period, written "10/s", "300/m", "2/h",
-// "5/1500ms" or a bare number (per second) in config. The zero Rate is no
-// cap.
-type Rate struct {
-	N   int
-	Per time.Duration
-}
-
-// Interval is the least time between two request starts that keeps to the
-// rate, 0 for no cap.
-func (r Rate) Interval() time.Duration {
-	if r.N <= 0 || r.Per <= 0 {
-		return 0
-	}
-	return r.Per / time.Duration(r.N)
-}
-
-// UnmarshalText implements encoding.TextUnmarshaler.
-func (r *Rate) UnmarshalText(b []byte) error {
-	s := strings.TrimSpace(string(b))
-	bad := fmt.Errorf("%q is not a rate (like 10/s, 300/m or 5)", b)
-	num, unit, found := strings.Cut(s, "/")
-	n, err := strconv.Atoi(strings.TrimSpace(num))
-	if err != nil || n < 0 {
-		return bad
-	}
-	per := time.Second
-	if found {
-		switch unit = strings.TrimSpace(unit); unit {
-		case "s":
-		case "m", "min":
-			per = time.Minute
-		case "h":
-			per = time.Hour
-		default:
-			if per, err = time.ParseDuration(unit); err != nil || per <= 0 {
-				return bad
-			}
-		}
-	}
-	*r = Rate{N: n, Per: per}
-	if n == 0 {
-		*r = Rate{}
-	}
-	return nil
-}
-
-// UnmarshalYAML reads a rate and names the line of a bad one.
-func (r *Rate) UnmarshalYAML(n *yaml.Node) error {
-	if err := r.UnmarshalText([]byte(n.Value)); err != nil {
-		return fmt.Errorf("line %d: %w", n.Line, err)
-	}
-	return nil
-}
-
-// MarshalText implements encoding.TextMarshaler.
-func (r Rate) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
-
-func (r Rate) String() string {
-	switch {
-	case r.N <= 0:
-		return "0"
-	case r.Per == time.Second:
-		return strconv.Itoa(r.N) + "/s"
-	case r.Per == time.Minute:
-		return strconv.Itoa(r.N) + "/m"
-	case r.Per == time.Hour:
-		return strconv.Itoa(r.N) + "/h"
-	}
-	return strconv.Itoa(r.N) + "/" + r.Per.String()
-}
+// "5/1500ms" or a bare number (per second) in config (see fetch.Rate).
+type Rate = fetch.Rate

@@ -3,12 +3,8 @@ package crawler
 import (
 	"errors"
 	"fmt"
-	"net/url"
-	"regexp"
-	"slices"
 	"strings"
 
-	"github.com/jobcrawl/jobcrawl/extract"
 	"github.com/jobcrawl/jobcrawl/extract/ats"
 )
 
@@ -28,52 +24,15 @@ const (
 )
 
 // Platforms are the applicant-tracking platforms a site can name.
-var Platforms = []string{"greenhouse", "lever", "ashby", "smartrecruiters", "workday", "eightfold", "eightfold-v2"}
+var Platforms = ats.PlatformNames()
 
 // JSONSource describes a careers JSON API: the request for a page of
 // postings, how pages follow each other, where the postings are in a
-// response and where each field is in a posting. Placeholders in URL and
-// Body are filled per page: {offset}, {limit}, {page}, {cursor}.
-type JSONSource struct {
-	URL     string            `yaml:"url" json:"url"`
-	Method  string            `yaml:"method" json:"method,omitempty"` // GET (default) or POST
-	Body    string            `yaml:"body" json:"body,omitempty"`     // a POST's JSON body
-	Headers map[string]string `yaml:"headers" json:"headers,omitempty"`
-	Paging  JSONPaging        `yaml:"paging" json:"paging"`
-	// Items is the path to the array of postings in a response ("data.jobs");
-	// "" means the response is the array.
-	Items string `yaml:"items" json:"items,omitempty"`
-	// Fields maps record fields to paths in one posting.
-	Fields extract.JSONFields `yaml:"fields" json:"fields"`
-	// DetailURL, when set, is requested for every posting of a list and its
-	// response completes the posting: {path} placeholders are read from the
-	// listed posting ("https://api.example.com/jobs/{id}").
-	DetailURL string `yaml:"detail_url" json:"detail_url,omitempty"`
-	// DetailItem is the path to the posting in a detail response ("" the
-	// response itself).
-	DetailItem string `yaml:"detail_item" json:"detail_item,omitempty"`
-	// DetailFields, when set, are the paths in the detail record; fields a
-	// detail does not give are read from the list's posting with Fields.
-	DetailFields extract.JSONFields `yaml:"detail_fields" json:"detail_fields,omitempty"`
-}
+// response and where each field is in a posting (see ats.JSONSpec).
+type JSONSource = ats.JSONSpec
 
-// JSONPaging says how a JSON API's pages follow each other.
-type JSONPaging struct {
-	// Style: "none" (one request, the default), "offset" ({offset} counts
-	// postings), "page" ({page} counts pages), "cursor" (each response
-	// gives the next page's {cursor} at Next) or "next_url" (each response
-	// gives the next page's URL at Next).
-	Style string `yaml:"style" json:"style,omitempty"`
-	// Limit is the page size put in {limit} (default 100).
-	Limit int `yaml:"limit" json:"limit,omitempty"`
-	// Start is the first {offset} (default 0) or {page} (default 1).
-	Start *int `yaml:"start" json:"start,omitempty"`
-	// Total is the path to the number of postings the API holds in all;
-	// with it, the pages after the first are requested at once.
-	Total string `yaml:"total" json:"total,omitempty"`
-	// Next is the path to the next cursor or URL.
-	Next string `yaml:"next" json:"next,omitempty"`
-}
+// JSONPaging says how a JSON API's pages follow each other (see ats.JSONPaging).
+type JSONPaging = ats.JSONPaging
 
 // SitemapSource says which sitemaps list a site's postings and which of
 // their URLs are postings.
@@ -86,12 +45,18 @@ type SitemapSource struct {
 	Match string `yaml:"match" json:"match,omitempty"`
 }
 
-// sources is what Validate prepares for a site's non-HTML sources.
+// sources is what Validate prepares for a site's sources besides HTML
+// result pages.
 type sources struct {
-	api     apiSource      // a JSON API or a platform, or nil
-	sitemap []string       // sitemaps to read, or none
-	match   *regexp.Regexp // posting URLs in the sitemaps; nil: all
-	hosts   []string       // hosts the sources fetch from
+	src   ats.Source // the site's JSON API, platform or sitemaps (registry entry), or nil
+	hosts []string   // hosts src fetches from
+	// main: src is the site's source (json, platform, sitemap), whose
+	// first requests are start pages; not when sitemaps are read beside
+	// result pages (discover: sitemap).
+	main bool
+	// public: src is a platform's documented public API, which robots.txt
+	// (written for crawlers of pages) does not govern.
+	public bool
 }
 
 // source returns the site's source: html, json, sitemap or platform.
@@ -152,36 +117,39 @@ func (s *Site) validateSource() error {
 			}
 		}
 	}
-	var err error
+	var (
+		src ats.Source
+		err error
+	)
+	canon := NewCanonicalizer(s.StripParams...)
 	switch s.source() {
 	case SourceHTML:
 		if s.Discover == "sitemap" {
-			err = s.prepareSitemap()
+			src, err = s.openSitemap(canon)
 		}
 	case SourceSitemap:
-		err = s.prepareSitemap()
+		src, err = s.openSitemap(canon)
+		s.src.main = true
 	case SourceJSON:
 		if s.JSON == nil {
 			return errors.New("json: missing (the request, items and fields of the API)")
 		}
-		var js *jsonSource
-		if js, err = newJSONSource(s.JSON); err == nil {
-			s.src.api = js
-			s.src.hosts = append(s.src.hosts, js.hosts()...)
-		} else {
-			err = fmt.Errorf("json.%w", err)
-		}
+		a, _ := ats.Lookup(SourceJSON)
+		src, err = a.Open(ats.Board{JSON: s.JSON})
+		s.src.main = true
 	case SourcePlatform:
-		var ps *platformSource
-		if ps, err = newPlatformSource(s); err == nil {
-			s.src.api = ps
-			s.src.hosts = append(s.src.hosts, ps.host)
-		}
-	default:
-		return fmt.Errorf("source: %q is not html, json or sitemap", s.Source)
+		src, err = ats.OpenBoard(ats.Board{Platform: s.Platform, Board: strings.TrimSpace(s.Board), APIURL: s.APIURL, PageSize: s.PageSize})
+		s.src.main, s.src.public = true, true
 	}
 	if err != nil {
 		return err
+	}
+	if src != nil {
+		s.src.src, s.src.hosts = src, src.Hosts()
+		if s.Limits.MaxBodySize == 0 && src.DefaultMaxBodySize() > 0 {
+			// an API that answers a whole board at once: tens of MB for the largest
+			s.Limits.MaxBodySize = ByteSize(src.DefaultMaxBodySize())
+		}
 	}
 	if (s.source() == SourceJSON || s.source() == SourcePlatform) && len(s.Fields) > 0 {
 		return fmt.Errorf("fields: selector rules are for HTML pages; a %s source maps fields under json.fields", s.source())
@@ -189,7 +157,9 @@ func (s *Site) validateSource() error {
 	return nil
 }
 
-func (s *Site) prepareSitemap() error {
+// openSitemap opens the sitemap source: sitemap.urls, else the first start
+// URL's /sitemap.xml; posting URLs are matched in their canonical form.
+func (s *Site) openSitemap(canon *Canonicalizer) (ats.Source, error) {
 	sm := s.Sitemap
 	if sm == nil {
 		sm = &SitemapSource{}
@@ -197,52 +167,19 @@ func (s *Site) prepareSitemap() error {
 	urls := sm.URLs
 	if len(urls) == 0 {
 		if len(s.StartURLs) == 0 {
-			return errors.New("sitemap.urls: at least one sitemap URL needed (or a start URL whose /sitemap.xml to read)")
+			return nil, errors.New("sitemap.urls: at least one sitemap URL needed (or a start URL whose /sitemap.xml to read)")
 		}
-		u, err := url.Parse(s.StartURLs[0])
-		if err != nil || u.Host == "" {
-			return fmt.Errorf("start_urls[0]: %q is not an http(s) URL", s.StartURLs[0])
+		u, ok := ats.DefaultSitemap(s.StartURLs[0])
+		if !ok {
+			return nil, fmt.Errorf("start_urls[0]: %q is not an http(s) URL", s.StartURLs[0])
 		}
-		urls = []string{u.Scheme + "://" + u.Host + "/sitemap.xml"}
+		urls = []string{u}
 	}
-	for i, raw := range urls {
-		u, err := url.Parse(raw)
-		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return fmt.Errorf("sitemap.urls[%d]: %q is not an http(s) URL", i, raw)
-		}
-		s.src.hosts = append(s.src.hosts, u.Hostname())
-	}
-	s.src.sitemap = urls
-	if sm.Match != "" {
-		re, err := regexp.Compile(sm.Match)
-		if err != nil {
-			return fmt.Errorf("sitemap.match: %v", err)
-		}
-		s.src.match = re
-	}
-	return nil
+	a, _ := ats.Lookup(SourceSitemap)
+	return a.Open(ats.Board{Sitemaps: urls, Match: sm.Match, Canonical: canon.String})
 }
 
 // sourceHosts are the hosts the site's non-HTML sources fetch from: API
 // hosts and sitemap hosts. The run's collector allows them and gives each
 // its limit rule.
 func (s *Site) sourceHosts() []string { return s.src.hosts }
-
-// validHTTPURL reports whether raw, its placeholders filled, is an
-// absolute http(s) URL.
-func validHTTPURL(raw string) (*url.URL, bool) {
-	u, err := url.Parse(placeholder.ReplaceAllString(raw, "0"))
-	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, false
-	}
-	return u, true
-}
-
-var placeholder = regexp.MustCompile(`\{[^{}"\s]+\}`)
-
-func isPlatform(name string) bool {
-	_, ok := ats.ByName(name)
-	return ok && slices.Contains(Platforms, name)
-}
-
-func platformList() string { return strings.Join(Platforms, ", ") }

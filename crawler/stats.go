@@ -1,9 +1,9 @@
 package crawler
 
 import (
-	"maps"
-	"sync"
 	"time"
+
+	"github.com/jobcrawl/jobcrawl/crawler/ledger"
 )
 
 // Stats describe one run of one site. Counts of postings are by unique job
@@ -20,13 +20,15 @@ type Stats struct {
 	// SkippedUnchanged counts posting pages not requested because their
 	// result-page card read as before (incremental.skip_unchanged_cards).
 	SkippedUnchanged int `json:"skipped_unchanged"`
-	Gone             int `json:"gone"`        // posting pages that answered 404 or 410, or said the job is gone
-	Requests         int `json:"requests"`    // HTTP requests sent: retries, redirects and robots.txt included
-	Retries          int `json:"retries"`     // of those, repeats after a failure
-	HostPauses       int `json:"host_pauses"` // times the circuit breaker paused a host (or gave up on it)
-	Postings         int `json:"postings"`    // unique job numbers seen
-	Duplicates       int `json:"duplicates"`  // further copies of them
-	SkippedURL       int `json:"skipped_url"` // links not followed: seen already, off-site or disallowed by robots.txt
+	Gone             int `json:"gone"`                 // posting pages that answered 404 or 410, or said the job is gone
+	Requests         int `json:"requests"`             // HTTP requests sent: retries, redirects and robots.txt included
+	Retries          int `json:"retries"`              // of those, repeats after a failure
+	HostPauses       int `json:"host_pauses"`          // times the circuit breaker paused a host (or gave up on it)
+	Postings         int `json:"postings"`             // unique job numbers seen
+	Duplicates       int `json:"duplicates"`           // further copies of them
+	SkippedURL       int `json:"skipped_url"`          // links not followed: seen already in this run
+	Queued           int `json:"queued,omitempty"`     // requests waiting when the numbers were taken (progress)
+	QueueFull        int `json:"queue_full,omitempty"` // requests dropped because limits.max_queue was reached
 
 	New       int `json:"new"`
 	Updated   int `json:"updated"`
@@ -42,11 +44,18 @@ type Stats struct {
 	ByKind   map[string]int `json:"error_kinds,omitempty"`
 	Rejected map[string]int `json:"rejected,omitempty"` // pages not indexed, by reason
 
+	// Outcome is how the run ended: complete, incomplete (a request
+	// failed, a limit was hit), failed (a start page failed or no result
+	// page was read, or the index failed) or cancelled.
+	Outcome string `json:"outcome"`
 	// Complete is true when the run walked every result page to its natural
 	// end with no failure, no limit hit and no cancellation: only such a run
 	// closes postings it did not see.
 	Complete   bool   `json:"complete"`
 	Incomplete string `json:"incomplete_reason,omitempty"`
+	// Protected counts postings the run did not see and did not close
+	// because their page failed.
+	Protected int `json:"protected,omitempty"`
 	// Suspect is set when a complete run would have closed too many
 	// postings at once; it closed none.
 	Suspect string `json:"suspect,omitempty"`
@@ -58,47 +67,6 @@ type Stats struct {
 // Failed reports whether the run should count as a failure of its site:
 // requests failed for good, or the run could not finish.
 func (s Stats) Failed() bool {
-	return s.Errors > 0 || (!s.Complete && s.Incomplete != reasonLimit && s.Incomplete != "")
-}
-
-// counters is the live, lock-guarded form of a run's Stats.
-type counters struct {
-	mu sync.Mutex
-	s  Stats
-}
-
-func (c *counters) add(f func(s *Stats)) {
-	c.mu.Lock()
-	f(&c.s)
-	c.mu.Unlock()
-}
-
-func (c *counters) errorKind(kind string) {
-	c.add(func(s *Stats) {
-		s.Errors++
-		if s.ByKind == nil {
-			s.ByKind = map[string]int{}
-		}
-		s.ByKind[kind]++
-	})
-}
-
-func (c *counters) rejected(reason string) {
-	c.add(func(s *Stats) {
-		if s.Rejected == nil {
-			s.Rejected = map[string]int{}
-		}
-		s.Rejected[reason]++
-	})
-}
-
-// snapshot returns a copy safe to hand to another goroutine.
-func (c *counters) snapshot() Stats {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s := c.s
-	s.ByKind = maps.Clone(s.ByKind)
-	s.Rejected = maps.Clone(s.Rejected)
-	s.Coverage = maps.Clone(s.Coverage)
-	return s
+	return s.Errors > 0 || s.Outcome == string(ledger.Failed) ||
+		(!s.Complete && s.Incomplete != ledger.ReasonLimit && s.Incomplete != "")
 }

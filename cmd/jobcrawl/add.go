@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"net/http"
 	"os"
 	"path/filepath"
 	"strings"
@@ -15,6 +14,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jobcrawl/jobcrawl/crawler"
+	"github.com/jobcrawl/jobcrawl/onboard"
 )
 
 func runAdd(ctx context.Context, e *env, args []string) error {
@@ -41,9 +41,9 @@ func runAdd(ctx context.Context, e *env, args []string) error {
 	if cfg, err := loadConfigOrDefault(e.configPath); err == nil && cfg.UserAgent != "" {
 		ua = cfg.UserAgent
 	}
-	sug, err := crawler.Suggest(ctx, pos[0], &http.Client{Timeout: *timeout}, ua)
+	sug, err := onboard.Suggest(ctx, pos[0], onboard.Options{UserAgent: ua, Timeout: *timeout})
 	if err != nil {
-		if errors.Is(err, crawler.ErrNotRecognized) {
+		if errors.Is(err, onboard.ErrNotRecognized) {
 			return errQuietf(exitSiteFailed, e, "jobcrawl add: %v", err)
 		}
 		return err
@@ -98,7 +98,7 @@ func errQuietf(code int, e *env, format string, args ...any) error {
 
 // siteBlock renders a site as an item of config.yaml's sites list, with
 // how it was found and what to check as comments.
-func siteBlock(s crawler.Site, sug crawler.Suggestion, from string) string {
+func siteBlock(s crawler.Site, sug onboard.Suggestion, from string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "  # %s: %s, found by jobcrawl add from %s\n", s.Name, sug.How, from)
 	for _, n := range sug.Notes {

@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"testing"
 
 	"github.com/jobcrawl/jobcrawl/internal/demosite"
@@ -208,5 +210,51 @@ func TestAddWrite(t *testing.T) {
 				t.Errorf("the written file does not validate: %s", errOut)
 			}
 		})
+	}
+}
+
+// TestAddObeysRobots: add fetches through the crawl's fetch layer, so a
+// page robots.txt disallows is not fetched, and the sitemaps of a posting
+// are read only where robots.txt allows.
+func TestAddObeysRobots(t *testing.T) {
+	var pageHits atomic.Int64
+	var mu sync.Mutex
+	var otherPaths []string
+	other := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		mu.Lock()
+		otherPaths = append(otherPaths, r.URL.Path)
+		mu.Unlock()
+		if r.URL.Path == "/robots.txt" {
+			fmt.Fprint(w, "User-agent: *\nDisallow: /careers\n")
+		}
+	}))
+	defer other.Close()
+	mux := http.NewServeMux()
+	mux.HandleFunc("/robots.txt", func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, "User-agent: *\nDisallow: /careers/private\n")
+	})
+	mux.HandleFunc("/careers/private", func(w http.ResponseWriter, r *http.Request) {
+		pageHits.Add(1)
+		fmt.Fprint(w, `<html><body><script src="https://boards.greenhouse.io/embed/job_board/js?for=secret"></script></body></html>`)
+	})
+	mux.HandleFunc("/careers/moved", func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, other.URL+"/careers", http.StatusFound)
+	})
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+
+	code, out, errOut := jobcrawl(t, "add", srv.URL+"/careers/private")
+	if code == exitOK || !strings.Contains(errOut, "robots.txt") || pageHits.Load() != 0 {
+		t.Errorf("a disallowed page: exit %d, stderr %q, page fetched %d times: want a failure naming robots.txt and no fetch\n%s",
+			code, errOut, pageHits.Load(), out)
+	}
+	// a page that moved to another host is followed there only as its
+	// robots.txt allows: that one disallows it
+	code, _, errOut = jobcrawl(t, "add", srv.URL+"/careers/moved")
+	mu.Lock()
+	defer mu.Unlock()
+	if code == exitOK || !strings.Contains(errOut, "robots.txt") || strings.Join(otherPaths, " ") != "/robots.txt" {
+		t.Errorf("a page moved to a host whose robots.txt disallows it: exit %d, %q; that host saw %v, want only /robots.txt",
+			code, errOut, otherPaths)
 	}
 }

@@ -14,9 +14,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/temoto/robotstxt"
-
 	"github.com/jobcrawl/jobcrawl/crawler"
+	"github.com/jobcrawl/jobcrawl/crawler/fetch"
 	"github.com/jobcrawl/jobcrawl/extract"
 )
 
@@ -71,13 +70,7 @@ func runExtract(ctx context.Context, e *env, args []string) error {
 			maxSize = min(maxSize, int64(site.Limits.MaxBodySize))
 		}
 	}
-	f := &fetcher{client: &http.Client{Timeout: *timeout}, userAgent: userAgent, maxSize: maxSize, robots: map[string]*robotstxt.RobotsData{}}
-	f.client.CheckRedirect = func(req *http.Request, via []*http.Request) error {
-		if len(via) >= 5 {
-			return errors.New("stopped after 5 redirects")
-		}
-		return f.allowed(req.Context(), req.URL)
-	}
+	f := &fetcher{ctx: ctx, userAgent: userAgent, maxSize: maxSize, timeout: *timeout, byHost: map[string]*fetch.Fetcher{}}
 
 	enc := json.NewEncoder(e.stdout)
 	enc.SetIndent("", "  ")
@@ -179,88 +172,47 @@ func isURL(s string) bool {
 	return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != ""
 }
 
-// fetcher fetches documents for the extract command the way a polite
-// crawler does: its User-Agent, robots.txt obeyed, a timeout and a size
-// limit. One request per document, no retries.
+// fetcher fetches documents for the extract command through the crawler's
+// fetch layer, as a crawl would: jobcrawl's User-Agent, robots.txt obeyed,
+// redirects on the document's host only, a timeout and a size limit. One
+// attempt per document: a one-off look should answer at once.
 type fetcher struct {
-	client    *http.Client
+	ctx       context.Context
 	userAgent string
 	maxSize   int64
-	robots    map[string]*robotstxt.RobotsData // by scheme://host
+	timeout   time.Duration
+	byHost    map[string]*fetch.Fetcher
 }
-
-// errRobots says robots.txt does not let jobcrawl fetch the page.
-var errRobots = errors.New("disallowed by robots.txt")
 
 func (f *fetcher) fetch(ctx context.Context, raw string) (body []byte, final string, err error) {
 	u, err := url.Parse(raw)
 	if err != nil {
 		return nil, "", err
 	}
-	if err := f.allowed(ctx, u); err != nil {
-		return nil, "", err
+	fe := f.byHost[u.Host]
+	if fe == nil {
+		fe, err = fetch.New(f.ctx, fetch.Config{UserAgent: f.userAgent, Hosts: []string{u.Host},
+			Limits: fetch.Limits{Timeout: f.timeout, MaxBodySize: f.maxSize, MaxRetries: 0}})
+		if err != nil {
+			return nil, "", err
+		}
+		f.byHost[u.Host] = fe
 	}
-	resp, err := f.get(ctx, u.String())
-	if err != nil {
+	resp, err := fe.Do(ctx, &fetch.Request{URL: u.String(),
+		Header: http.Header{"Accept": {"text/html,application/xhtml+xml;q=0.9,*/*;q=0.5"}}})
+	var ferr *fetch.Error
+	switch {
+	case errors.As(err, &ferr) && ferr.Class == fetch.TooLarge:
+		return nil, "", &extract.RejectError{URL: raw, Reason: extract.ErrTooLarge, Detail: fmt.Sprintf("over %d bytes", f.maxSize)}
+	case errors.As(err, &ferr) && ferr.Kind == "timeout":
+		return nil, "", fmt.Errorf("fetch %s: Timeout: no answer within %s", raw, f.timeout)
+	case errors.As(err, &ferr) && ferr.Status != 0:
+		return nil, "", fmt.Errorf("fetch %s: %d %s", raw, ferr.Status, http.StatusText(ferr.Status))
+	case err != nil:
 		return nil, "", fmt.Errorf("fetch %s: %w", raw, err)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode != http.StatusOK {
-		return nil, "", fmt.Errorf("fetch %s: %s", raw, resp.Status)
 	}
 	if mt, _, _ := mime.ParseMediaType(resp.Header.Get("Content-Type")); strings.Contains(mt, "json") {
 		return nil, "", fmt.Errorf("fetch %s: %s is a JSON API response; jobcrawl reads those with a site's API source, not as a page", raw, mt)
 	}
-	body, err = io.ReadAll(io.LimitReader(resp.Body, f.maxSize+1))
-	if err != nil {
-		return nil, "", fmt.Errorf("fetch %s: %w", raw, err)
-	}
-	if int64(len(body)) > f.maxSize {
-		return nil, "", &extract.RejectError{URL: raw, Reason: extract.ErrTooLarge, Detail: fmt.Sprintf("over %d bytes", f.maxSize)}
-	}
-	return body, resp.Request.URL.String(), nil
-}
-
-func (f *fetcher) get(ctx context.Context, u string) (*http.Response, error) {
-	req, err := http.NewRequestWithContext(ctx, http.MethodGet, u, nil)
-	if err != nil {
-		return nil, err
-	}
-	req.Header.Set("User-Agent", f.userAgent)
-	req.Header.Set("Accept", "text/html,application/xhtml+xml;q=0.9,*/*;q=0.5")
-	return f.client.Do(req)
-}
-
-// allowed checks u against its host's robots.txt, fetched once per host.
-// A robots.txt that is missing (4xx) allows everything; one that fails
-// (5xx, no answer) allows nothing, as crawlers agree.
-func (f *fetcher) allowed(ctx context.Context, u *url.URL) error {
-	origin := u.Scheme + "://" + u.Host
-	rules, ok := f.robots[origin]
-	if !ok {
-		resp, err := f.get(ctx, origin+"/robots.txt")
-		if err != nil {
-			return fmt.Errorf("%s: robots.txt: %w", u, err)
-		}
-		b, err := io.ReadAll(io.LimitReader(resp.Body, 512<<10))
-		resp.Body.Close()
-		if err != nil {
-			return fmt.Errorf("%s: robots.txt: %w", u, err)
-		}
-		if rules, err = robotstxt.FromStatusAndBytes(resp.StatusCode, b); err != nil {
-			return fmt.Errorf("%s: robots.txt: %w", u, err)
-		}
-		f.robots[origin] = rules
-	}
-	path := u.EscapedPath()
-	if path == "" {
-		path = "/"
-	}
-	if u.RawQuery != "" {
-		path += "?" + u.RawQuery
-	}
-	if !rules.TestAgent(path, f.userAgent) {
-		return fmt.Errorf("%s: %w", u, errRobots)
-	}
-	return nil
+	return resp.Body, resp.URL, nil
 }

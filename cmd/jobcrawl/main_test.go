@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
@@ -141,8 +142,40 @@ sites:
     job_links: "a.job-title"
 `, srv.URL+"/careers"))
 	code, out, _ := jobcrawl(t, "crawl", "--config", cfg)
-	if code != exitSiteFailed || !strings.Contains(out, "broken") || !strings.Contains(out, "no: pages failed") {
+	if code != exitSiteFailed || !strings.Contains(out, "broken") || !strings.Contains(out, "no: start page failed") {
 		t.Errorf("exit %d, want 1; summary:\n%s", code, out)
+	}
+}
+
+// TestCrawlLoopingStartURLExitsOne: a start URL that redirects A→B→A is a
+// failed run with a non-zero exit, never "complete with 0 postings".
+func TestCrawlLoopingStartURLExitsOne(t *testing.T) {
+	mux := http.NewServeMux()
+	mux.HandleFunc("/careers", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/careers/all", http.StatusFound) })
+	mux.HandleFunc("/careers/all", func(w http.ResponseWriter, r *http.Request) { http.Redirect(w, r, "/careers", http.StatusFound) })
+	srv := httptest.NewServer(mux)
+	defer srv.Close()
+	cfg := writeConfig(t, fmt.Sprintf(`
+sites:
+  - name: looping
+    start_urls: [%q]
+    pagination: {next: "a[rel=next]"}
+    job_links: "a.job-title"
+`, srv.URL+"/careers"))
+	code, out, _ := jobcrawl(t, "crawl", "--config", cfg, "--json")
+	var summary struct {
+		Sites []struct {
+			Outcome  string         `json:"outcome"`
+			Complete bool           `json:"complete"`
+			Kinds    map[string]int `json:"error_kinds"`
+		} `json:"sites"`
+	}
+	if err := json.Unmarshal([]byte(out), &summary); err != nil || len(summary.Sites) != 1 {
+		t.Fatalf("summary: %v\n%s", err, out)
+	}
+	s := summary.Sites[0]
+	if code != exitSiteFailed || s.Outcome != "failed" || s.Complete || s.Kinds["redirect_loop"] != 1 {
+		t.Errorf("exit %d, outcome %s, complete %v, errors %v: want exit 1, a failed run, one redirect_loop", code, s.Outcome, s.Complete, s.Kinds)
 	}
 }
 

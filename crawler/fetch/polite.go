@@ -1,4 +1,4 @@
-package crawler
+package fetch
 
 import (
 	"context"
@@ -188,6 +188,17 @@ type trip struct {
 func (h *host) record(cfg Breaker, probe bool, o outcome, pauseFor time.Duration) (t trip) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if cfg.Failures <= 0 {
+		// no breaker: only the pauses a server asks for
+		if probe {
+			close(h.probe)
+			h.probe = nil
+		}
+		if pauseFor > 0 && time.Now().Add(pauseFor).After(h.resumeAt) {
+			h.resumeAt = time.Now().Add(pauseFor)
+		}
+		return t
+	}
 	now := time.Now()
 	if probe {
 		close(h.probe)
@@ -219,7 +230,7 @@ func (h *host) record(cfg Breaker, probe bool, o outcome, pauseFor time.Duration
 		h.down = true
 		return trip{down: true}
 	}
-	t.pause = min(time.Duration(cfg.Pause)<<(h.pauses-1), maxPauseFactor*time.Duration(cfg.Pause))
+	t.pause = min(cfg.Pause<<(h.pauses-1), maxPauseFactor*cfg.Pause)
 	if now.Add(t.pause).After(h.resumeAt) {
 		h.resumeAt = now.Add(t.pause)
 	}
@@ -242,7 +253,7 @@ type politeTransport struct {
 }
 
 func newPoliteTransport(runCtx context.Context, base http.RoundTripper, l Limits, log *slog.Logger, onTrip func(trip)) *politeTransport {
-	return &politeTransport{base: base, runCtx: runCtx, timeout: time.Duration(l.Timeout), breaker: l.Breaker, log: log,
+	return &politeTransport{base: base, runCtx: runCtx, timeout: l.Timeout, breaker: l.Breaker, log: log,
 		onTrip: onTrip, hosts: map[string]*host{}, rate: newWindow(l.Rate.N, l.Rate.Per)}
 }
 

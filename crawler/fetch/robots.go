@@ -1,4 +1,4 @@
-package crawler
+package fetch
 
 import (
 	"context"
@@ -19,12 +19,6 @@ import (
 // everything. Here a robots.txt that cannot be read (5xx or no answer,
 // after retries) makes every page of its origin fail, so the run is
 // incomplete and closes nothing (RFC 9309 says to assume a full disallow).
-
-// errRobotsUnavailable: robots.txt could not be read.
-var errRobotsUnavailable = errors.New("robots.txt unavailable")
-
-// errDisallowed: robots.txt disallows the URL (a redirect led there).
-var errDisallowed = errors.New("disallowed by robots.txt")
 
 // maxRobotsSize is the most of a robots.txt read (RFC 9309 asks for at least 500 KiB).
 const maxRobotsSize = 512 << 10
@@ -91,6 +85,8 @@ func (rb *robots) fetch(ctx context.Context, origin string) (*robotstxt.RobotsDa
 		switch {
 		case ctx.Err() != nil:
 			return nil, ctx.Err()
+		case errors.Is(err, ErrOffSite):
+			return nil, fmt.Errorf("%w: %v", ErrRobotsUnavailable, err)
 		case err != nil:
 			last = err
 			continue
@@ -109,7 +105,7 @@ func (rb *robots) fetch(ctx context.Context, origin string) (*robotstxt.RobotsDa
 		}
 		return data, nil
 	}
-	return nil, fmt.Errorf("%w: %s/robots.txt: %v", errRobotsUnavailable, origin, last)
+	return nil, fmt.Errorf("%w: %s/robots.txt: %v", ErrRobotsUnavailable, origin, last)
 }
 
 func (rb *robots) get(ctx context.Context, u string) (int, []byte, error) {

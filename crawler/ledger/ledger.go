@@ -79,6 +79,8 @@ const (
 	LeaseLost
 	// StoreFailed: the index failed under the run.
 	StoreFailed
+	// Aborted: the run could not start (its fetcher could not be set up).
+	Aborted
 )
 
 // Outcome is how a run ended, from the books.
@@ -109,6 +111,7 @@ const (
 	ReasonTimeout     = "run timeout"
 	ReasonLeaseLost   = "lease lost"
 	ReasonStore       = "index error"
+	ReasonAborted     = "could not start"
 	ReasonStartFailed = "start page failed"
 	ReasonNoPages     = "no result page"
 	ReasonFailed      = "pages failed"
@@ -137,18 +140,28 @@ type Held struct {
 	JobNumber string
 	Closed    bool
 	ClosedAt  time.Time // zero: unknown (LastSeen stands for it)
+	FirstSeen time.Time
 	LastSeen  time.Time
+	CheckedAt time.Time // when a page of it last answered (zero: never)
 	// Copies are the pages the record was read from, with what each said.
 	Copies []Copy
+	// Cards are the fingerprints of the result-page cards that linked to it
+	// when it was last seen.
+	Cards []string
 }
 
 // Copy is one page (or API entry) a job was read from: its key (a posting
-// page's canonical URL) and the content hash of what it said. A copy read
-// again with the same hash has not changed.
+// page's canonical URL) and the content hash of what it said, with the
+// page's validators. A copy read again with the same hash has not changed.
 type Copy struct {
-	Key  string
-	Hash string
+	Key          string
+	Hash         string
+	ETag         string
+	LastModified string
 }
+
+// same reports whether c is the copy at key with hash.
+func (c Copy) same(key, hash string) bool { return c.Key == key && c.Hash == hash && hash != "" }
 
 // Action is what the crawler should do with a posting it fetched.
 type Action int
@@ -265,6 +278,21 @@ func (l *Ledger) HeldAt(key string) []string {
 	return out
 }
 
+// Validators returns the validators the index holds for the page at key,
+// for a conditional request.
+func (l *Ledger) Validators(key string) (etag, lastModified string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for _, j := range l.byKey[key] {
+		for _, c := range j.held.Copies {
+			if c.Key == key && (c.ETag != "" || c.LastModified != "") {
+				return c.ETag, c.LastModified
+			}
+		}
+	}
+	return "", ""
+}
+
 // ResultPage records a result page walked (start: it is a start page).
 func (l *Ledger) ResultPage() {
 	l.mu.Lock()
@@ -283,18 +311,19 @@ func (l *Ledger) ResultPageFailed(start bool, f Failure) {
 	}
 }
 
-// Fetched records a copy of job num read from the page at key with the
-// given content hash, and says what to do with it.
-func (l *Ledger) Fetched(num, key, hash string) Action {
+// Fetched records a copy of job num read from a page (c.Key, with the
+// page's validators) whose posting has content hash c.Hash, and says what
+// to do with it.
+func (l *Ledger) Fetched(num string, c Copy) Action {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	l.sightings++
 	j := l.job(num)
-	copyNew := !slices.ContainsFunc(j.copies, func(c Copy) bool { return c.Key == key && c.Hash == hash })
-	if copyNew {
-		j.copies = append(j.copies, Copy{Key: key, Hash: hash})
-	}
-	unchanged := j.held != nil && slices.Contains(j.held.Copies, Copy{Key: key, Hash: hash})
+	key, hash := c.Key, c.Hash
+	copyNew := !slices.ContainsFunc(j.copies, func(o Copy) bool { return o.same(key, hash) })
+	j.copies = slices.DeleteFunc(j.copies, func(o Copy) bool { return o.Key == key })
+	j.copies = append(j.copies, c)
+	unchanged := j.held != nil && slices.ContainsFunc(j.held.Copies, func(o Copy) bool { return o.same(key, hash) })
 	switch j.state {
 	case unseen:
 		switch {
@@ -350,12 +379,34 @@ func (l *Ledger) NotModified(key string) []string {
 			touch = append(touch, j.held.JobNumber)
 		}
 		for _, c := range j.held.Copies {
-			if c.Key == key && !slices.Contains(j.copies, c) {
+			if c.Key == key && !slices.ContainsFunc(j.copies, func(o Copy) bool { return o.Key == key }) {
 				j.copies = append(j.copies, c)
 			}
 		}
 	}
 	return touch
+}
+
+// SkipCard applies incremental.skip_unchanged_cards to a result-page card
+// with fingerprint fp linking to the page at key: the page may be left
+// unfetched when every job held under it is open, had a card with this
+// fingerprint when last seen, and was checked less than refreshAfter ago.
+// When it may, the jobs are seen as the index holds them (as by
+// NotModified), and the ones to touch are returned.
+func (l *Ledger) SkipCard(key, fp string, refreshAfter time.Duration) (touch []string, skip bool) {
+	l.mu.Lock()
+	jobs := l.byKey[key]
+	skip = len(jobs) > 0 && fp != ""
+	for _, j := range jobs {
+		h := j.held
+		skip = skip && !h.Closed && slices.Contains(h.Cards, fp) && !h.CheckedAt.IsZero() &&
+			l.cfg.Now.Sub(h.CheckedAt) < refreshAfter
+	}
+	l.mu.Unlock()
+	if !skip {
+		return nil, false
+	}
+	return l.NotModified(key), true
 }
 
 // Gone records that the page at key answered 404 or 410, or said its job
@@ -493,6 +544,8 @@ func (l *Ledger) End(e Ending) Plan {
 		p.Outcome, p.Reason = Stopped, ReasonLeaseLost
 	case e == StoreFailed:
 		p.Outcome, p.Reason = Failed, ReasonStore
+	case e == Aborted:
+		p.Outcome, p.Reason = Failed, ReasonAborted
 	case l.startFailed:
 		p.Outcome, p.Reason = Failed, ReasonStartFailed
 	case l.pages == 0:
@@ -527,7 +580,7 @@ func (l *Ledger) End(e Ending) Plan {
 			p.Protected++
 			continue
 		}
-		if e != LeaseLost && e != StoreFailed && (j.gone || complete) {
+		if e != LeaseLost && e != StoreFailed && e != Aborted && (j.gone || complete) {
 			closing = append(closing, j)
 		}
 	}

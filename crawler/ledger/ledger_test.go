@@ -50,7 +50,7 @@ func pageFailed(start bool, f Failure) ev {
 func fetched(i int, k, h string, want Action) ev {
 	return func(tb testing.TB, l *Ledger) {
 		tb.Helper()
-		if got := l.Fetched(num(i), k, h); got != want {
+		if got := l.Fetched(num(i), Copy{Key: k, Hash: h}); got != want {
 			tb.Errorf("fetched job %d from %s (%s): got %s, want %s", i, k, h, got, want)
 		}
 	}
@@ -391,13 +391,51 @@ func TestLedgerFailureClasses(t *testing.T) {
 			}
 			l.ResultPage()
 			for i := 1; i <= 3; i++ {
-				l.Fetched(num(i), key(i), hash(i))
+				l.Fetched(num(i), Copy{Key: key(i), Hash: hash(i)})
 			}
 			l.Failed(key(4), f)
 			p := l.End(Finished)
 			if p.Outcome != Incomplete || len(p.Close) != 0 || p.Protected != 1 || p.Errors != 1 || p.Failures[f] != 1 {
 				t.Errorf("got outcome %s, close %v, protected %d, errors %d %v; want incomplete, none, 1, 1",
 					p.Outcome, p.Close, p.Protected, p.Errors, p.Failures)
+			}
+		})
+	}
+}
+
+func TestLedgerSkipCard(t *testing.T) {
+	week := 7 * 24 * time.Hour
+	fresh, stale := day0.Add(-time.Hour), day0.Add(-8*24*time.Hour)
+	mk := func(checked time.Time, closed bool, cards ...string) *Ledger {
+		l := New(Config{Now: day0})
+		l.Hold(Held{ID: "s_1", JobNumber: "1", Closed: closed, CheckedAt: checked, Cards: cards,
+			Copies: []Copy{{Key: "a", Hash: "x"}}})
+		return l
+	}
+	tests := []struct {
+		name string
+		l    *Ledger
+		key  string
+		fp   string
+		want bool
+	}{
+		{"card as before, checked lately", mk(fresh, false, "fp"), "a", "fp", true},
+		{"card changed", mk(fresh, false, "old"), "a", "fp", false},
+		{"due a check", mk(stale, false, "fp"), "a", "fp", false},
+		{"never checked", mk(time.Time{}, false, "fp"), "a", "fp", false},
+		{"closed", mk(fresh, true, "fp"), "a", "fp", false},
+		{"unknown page", mk(fresh, false, "fp"), "b", "fp", false},
+		{"no fingerprint", mk(fresh, false, ""), "a", "", false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			touch, skip := tc.l.SkipCard(tc.key, tc.fp, week)
+			if skip != tc.want || (skip && !slices.Equal(touch, []string{"1"})) {
+				t.Errorf("got skip %v touch %v, want %v", skip, touch, tc.want)
+			}
+			tc.l.ResultPage()
+			if p := tc.l.End(Finished); tc.want && p.Unchanged != 1 {
+				t.Errorf("a skipped page's job must count as unchanged: %+v", p)
 			}
 		})
 	}
@@ -416,8 +454,8 @@ func TestLedgerHeldLookups(t *testing.T) {
 	if _, ok := l.Held("3"); ok {
 		t.Error("held 3: found, want not held")
 	}
-	l.Fetched("1", "b", "y2")
-	if got := l.Copies("1"); fmt.Sprint(got) != "[{b y2} {a x}]" {
+	l.Fetched("1", Copy{Key: "b", Hash: "y2"})
+	if got := l.Copies("1"); fmt.Sprint(got) != "[{b y2  } {a x  }]" {
 		t.Errorf("copies of 1 after a changed copy at b: got %v, want [{b y2} {a x}]", got)
 	}
 	// holding a record twice counts it once
