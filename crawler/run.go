@@ -247,6 +247,7 @@ func (r *run) posting(key string, v validators, p extract.Posting) error {
 	case ledger.Write:
 		rec := index.Record{ID: index.RecordID(r.site.Name, num), Site: r.site.Name, Posting: p, FirstSeen: now,
 			LastSeen: now, Status: index.StatusOpen, CheckedAt: &now}
+		recHash := hash // the record is this copy, unless merged below
 		held, known := r.books.Held(num)
 		if known {
 			rec.FirstSeen = held.FirstSeen
@@ -258,9 +259,10 @@ func (r *run) posting(key string, v validators, p extract.Posting) error {
 					return err
 				}
 				mergePosting(&rec.Posting, old.Posting)
+				recHash = ""
 			}
 		}
-		r.finishRecord(&rec, num)
+		r.finishRecord(&rec, num, recHash)
 		return r.store.write(rec)
 	case ledger.Merge:
 		rec, err := r.store.current(r.ctx, num, index.RecordID(r.site.Name, num))
@@ -269,7 +271,7 @@ func (r *run) posting(key string, v validators, p extract.Posting) error {
 		}
 		mergePosting(&rec.Posting, p)
 		rec.LastSeen, rec.Status, rec.ClosedAt, rec.CheckedAt = now, index.StatusOpen, nil, &now
-		r.finishRecord(&rec, num)
+		r.finishRecord(&rec, num, "")
 		return r.store.write(rec)
 	case ledger.Touch:
 		held, _ := r.books.Held(num)
@@ -313,13 +315,17 @@ func (r *run) notModified(key string, checked bool, touch []string) error {
 }
 
 // finishRecord sets a record's bookkeeping: its pages' validators and
-// content hashes, its cards, its URLs in a fixed order, its hash.
-func (r *run) finishRecord(rec *index.Record, num string) {
+// content hashes, its cards, its URLs in a fixed order, its hash (hash,
+// when the caller knows it already).
+func (r *run) finishRecord(rec *index.Record, num, hash string) {
 	rec.URLs = slices.Clone(rec.URLs)
 	slices.Sort(rec.URLs)
 	rec.Fetch = r.fetches(num)
 	rec.Cards = r.cardsOf(num)
-	rec.ContentHash = ContentHash(rec.Posting)
+	if hash == "" {
+		hash = ContentHash(rec.Posting)
+	}
+	rec.ContentHash = hash
 }
 
 // fetches are the Fetch entries of job num: every copy the books know of

@@ -542,3 +542,36 @@ func TestRunOnStart(t *testing.T) {
 		t.Errorf("beta, with neither schedule nor run_on_start: %+v", st)
 	}
 }
+
+// TestLoopingStartURLIsAFailedRun: a start URL caught in a redirect loop
+// is a failed run in the site's history and totals, not an ok run of 0
+// postings, and closes nothing.
+func TestLoopingStartURLIsAFailedRun(t *testing.T) {
+	site, a := newSite(t, "alpha", "", demosite.Options{Jobs: 5, PerPage: 10, Dups: -1, Seed: 16})
+	ix := openIndex(t)
+	s := start(t, ix, daemon.Config{Sites: []crawler.Site{a}})
+	if err := s.RunNow("alpha"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the first run", func() bool { return status(t, s, "alpha").Runs == 1 })
+	site.Hook("/careers", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/careers/all", http.StatusFound)
+	}))
+	site.Hook("/careers/all", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "/careers?page=1", http.StatusFound)
+	}))
+	if err := s.RunNow("alpha"); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, "the second run", func() bool { return status(t, s, "alpha").Runs == 2 })
+	r := status(t, s, "alpha").LastRun
+	if r.Outcome != daemon.OutcomeFailed || r.Reason != "start page failed" || r.Counts.ErrorKinds["redirect_loop"] != 1 {
+		t.Errorf("last run: outcome %s (%s), errors %v: want failed, start page failed, one redirect_loop", r.Outcome, r.Reason, r.Counts.ErrorKinds)
+	}
+	if tot := status(t, s, "alpha").Totals; tot.Runs[daemon.OutcomeFailed] != 1 || tot.Runs[daemon.OutcomeOK] != 1 {
+		t.Errorf("totals by outcome: %v, want one ok and one failed", tot.Runs)
+	}
+	if got := openJobNumbers(t, ix, "alpha"); len(got) != 5 {
+		t.Errorf("open postings after the failed run: %d, want 5", len(got))
+	}
+}

@@ -36,6 +36,7 @@ type options struct {
 	dupRate           float64
 	extra             string // further jobsite flags
 	keep              bool
+	profile           string // write jobcrawl's CPU profile here
 }
 
 func main() {
@@ -47,6 +48,7 @@ func main() {
 	flag.StringVar(&o.jobsite, "jobsite", "../shared/jobsite", "the jobsite module")
 	flag.StringVar(&o.extra, "jobsite-flags", "", "further jobsite flags, e.g. \"-fail-rate 0.3 -rate-limit 20\"")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
+	flag.StringVar(&o.profile, "cpuprofile", "", "write the jobcrawl process's CPU profile to this file (go tool pprof)")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "crawlbench:", err)
@@ -127,6 +129,13 @@ sites:
 		return err
 	}
 	jc := exec.Command(filepath.Join(work, "jobcrawl"), "crawl", "--config", cfgPath, "--json", "--quiet")
+	if o.profile != "" {
+		abs, err := filepath.Abs(o.profile)
+		if err != nil {
+			return err
+		}
+		jc.Env = append(os.Environ(), "JOBCRAWL_CPUPROFILE="+abs)
+	}
 	var jcOut strings.Builder
 	jc.Stdout, jc.Stderr = &jcOut, os.Stderr
 	jcUse, err := measure(jc)

@@ -224,7 +224,9 @@ func New(ctx context.Context, cfg Config) (*Fetcher, error) {
 			r.Headers.Set("Content-Type", "application/octet-stream")
 		}
 	})
-	col.OnHTML("html", func(e *colly.HTMLElement) {
+	// "head", not "html": colly gives the element matched its text, and the
+	// whole document's is costly; any element leads to the root
+	col.OnHTML("head", func(e *colly.HTMLElement) {
 		a := attemptOf(e.Request.Ctx)
 		if len(e.DOM.Nodes) > 0 {
 			a.doc = documentRoot(e.DOM.Nodes[0])
