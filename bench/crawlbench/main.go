@@ -37,6 +37,7 @@ type options struct {
 	extra             string // further jobsite flags
 	keep              bool
 	profile           string // write jobcrawl's CPU profile here
+	memprofile        string // and its heap profile here
 }
 
 func main() {
@@ -49,6 +50,7 @@ func main() {
 	flag.StringVar(&o.extra, "jobsite-flags", "", "further jobsite flags, e.g. \"-fail-rate 0.3 -rate-limit 20\"")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write the jobcrawl process's CPU profile to this file (go tool pprof)")
+	flag.StringVar(&o.memprofile, "memprofile", "", "write the jobcrawl process's heap profile (allocations included) to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
 		fmt.Fprintln(os.Stderr, "crawlbench:", err)
@@ -129,12 +131,15 @@ sites:
 		return err
 	}
 	jc := exec.Command(filepath.Join(work, "jobcrawl"), "crawl", "--config", cfgPath, "--json", "--quiet")
-	if o.profile != "" {
-		abs, err := filepath.Abs(o.profile)
-		if err != nil {
-			return err
+	jc.Env = os.Environ()
+	for env, path := range map[string]string{"JOBCRAWL_CPUPROFILE": o.profile, "JOBCRAWL_MEMPROFILE": o.memprofile} {
+		if path != "" {
+			abs, err := filepath.Abs(path)
+			if err != nil {
+				return err
+			}
+			jc.Env = append(jc.Env, env+"="+abs)
 		}
-		jc.Env = append(os.Environ(), "JOBCRAWL_CPUPROFILE="+abs)
 	}
 	var jcOut strings.Builder
 	jc.Stdout, jc.Stderr = &jcOut, os.Stderr
