@@ -2,10 +2,12 @@ package embedded_test
 
 import (
 	"context"
-	"errors"
+	"os"
+	"path/filepath"
 	"testing"
 
 	"github.com/jobcrawl/jobcrawl/index"
+	"github.com/jobcrawl/jobcrawl/index/bleveidx"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 	"github.com/jobcrawl/jobcrawl/index/indextest"
 )
@@ -20,46 +22,50 @@ func TestConformance(t *testing.T) {
 	})
 }
 
-func TestReopen(t *testing.T) {
+// TestMigratesAnEarlierIndex: a data directory holding the Bleve index of
+// an earlier jobcrawl opens with every record in the engine, and the old
+// index is moved aside.
+func TestMigratesAnEarlierIndex(t *testing.T) {
 	dir := t.TempDir()
-	ix, err := embedded.Open(dir)
+	ctx := context.Background()
+	old, err := bleveidx.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	recs := indextest.Fixture()
-	if err := ix.Upsert(context.Background(), recs); err != nil {
+	if err := old.Upsert(ctx, recs); err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.Close(); err != nil {
+	old.Close()
+
+	ix, err := embedded.Open(dir)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if err := ix.Close(); err != nil {
-		t.Errorf("second Close: %v", err)
+	for _, r := range recs {
+		got, err := ix.Get(ctx, r.ID)
+		if err != nil || got.Title != r.Title || !got.FirstSeen.Equal(r.FirstSeen) {
+			t.Errorf("%s after the move: %+v, %v", r.ID, got, err)
+		}
 	}
+	res, err := ix.Search(ctx, index.Query{Text: "engineer", Facets: []string{"site"}})
+	if err != nil || res.Total == 0 || res.Facets["site"]["contoso"] == 0 {
+		t.Errorf("search after the move: %+v, %v", res, err)
+	}
+	ix.Close()
+	if _, err := os.Stat(filepath.Join(dir, "index.bleve")); !os.IsNotExist(err) {
+		t.Errorf("the old index is still in place: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "index.bleve.migrated")); err != nil {
+		t.Errorf("the old index was not kept aside: %v", err)
+	}
+	// a second open does not move anything again
 	ix, err = embedded.Open(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer ix.Close()
-	got, err := ix.Get(context.Background(), recs[3].ID)
-	if err != nil || got.Title != recs[3].Title {
-		t.Errorf("after reopening: %+v, %v", got, err)
-	}
-}
-
-func TestLockedByAnotherOpener(t *testing.T) {
-	dir := t.TempDir()
-	ix, err := embedded.Open(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer ix.Close()
-	// bbolt's lock is per open file description, so a second Open in the same
-	// process sees it as another process would.
-	if other, err := embedded.Open(dir); !errors.Is(err, embedded.ErrLocked) {
-		if other != nil {
-			other.Close()
-		}
-		t.Errorf("second open: got %v, want ErrLocked", err)
+	if st, _ := ix.Stats(ctx); st.Documents != int64(len(recs)) {
+		t.Errorf("documents after reopening: %d, want %d", st.Documents, len(recs))
 	}
 }

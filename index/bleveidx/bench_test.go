@@ -1,4 +1,4 @@
-package embedded_test
+package bleveidx_test
 
 import (
 	"context"
@@ -8,7 +8,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/jobcrawl/jobcrawl/index/embedded"
+	"github.com/jobcrawl/jobcrawl/index/bleveidx"
 	"github.com/jobcrawl/jobcrawl/index/indextest"
 )
 
@@ -26,7 +26,7 @@ func BenchmarkIndex(b *testing.B) {
 	ctx := context.Background()
 	for range b.N {
 		b.StopTimer()
-		ix, err := embedded.Open(b.TempDir())
+		ix, err := bleveidx.Open(b.TempDir())
 		if err != nil {
 			b.Fatal(err)
 		}
