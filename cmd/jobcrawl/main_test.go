@@ -185,7 +185,7 @@ func TestCrawlDemo(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "demo") {
 		t.Fatalf("crawl --demo: exit %d\n%s%s", code, out, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "data", "index.bleve")); err != nil {
+	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "data", "engine.db")); err != nil {
 		t.Errorf("the index is not in the config's data_dir: %v", err)
 	}
 }
