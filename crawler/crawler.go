@@ -37,8 +37,11 @@ const DefaultUserAgent = fetch.DefaultUserAgent
 // run may close; a run that would close more closes none (see Stats.Suspect).
 const DefaultMaxCloseShare = ledger.DefaultMaxCloseShare
 
-// DefaultBatchSize is how many records a run writes to the index at a time.
-const DefaultBatchSize = 500
+// DefaultBatchSize is how many records a run writes to the index at a time:
+// each write holds its records (and the index's work on them) in memory.
+// 100 measured as fast as 500 with the embedded engine, with a quarter
+// less peak memory (a Meilisearch backend gets its own batch_size).
+const DefaultBatchSize = 100
 
 // DefaultMaxQueue is how many requests a run keeps waiting at most (see
 // Limits.MaxQueue).

@@ -38,6 +38,8 @@ type options struct {
 	keep              bool
 	profile           string // write jobcrawl's CPU profile here
 	memprofile        string // and its heap profile here
+	runs              int    // crawls of each crawler, alternating
+	recrawl           bool   // then crawl the unchanged site again
 }
 
 func main() {
@@ -50,6 +52,8 @@ func main() {
 	flag.StringVar(&o.extra, "jobsite-flags", "", "further jobsite flags, e.g. \"-fail-rate 0.3 -rate-limit 20\"")
 	flag.BoolVar(&o.keep, "keep", false, "keep the work directory")
 	flag.StringVar(&o.profile, "cpuprofile", "", "write the jobcrawl process's CPU profile to this file (go tool pprof)")
+	flag.IntVar(&o.runs, "runs", 3, "crawls by each crawler, alternating; the figures are the medians")
+	flag.BoolVar(&o.recrawl, "recrawl", false, "after the runs, crawl the unchanged site again into the same index and report it")
 	flag.StringVar(&o.memprofile, "memprofile", "", "write the jobcrawl process's heap profile (allocations included) to this file")
 	flag.Parse()
 	if err := run(o); err != nil {
@@ -130,65 +134,129 @@ sites:
 	if err := os.WriteFile(cfgPath, []byte(cfg), 0o644); err != nil {
 		return err
 	}
-	jc := exec.Command(filepath.Join(work, "jobcrawl"), "crawl", "--config", cfgPath, "--json", "--quiet")
-	jc.Env = os.Environ()
-	for env, path := range map[string]string{"JOBCRAWL_CPUPROFILE": o.profile, "JOBCRAWL_MEMPROFILE": o.memprofile} {
-		if path != "" {
-			abs, err := filepath.Abs(path)
-			if err != nil {
-				return err
-			}
-			jc.Env = append(jc.Env, env+"="+abs)
-		}
-	}
-	var jcOut strings.Builder
-	jc.Stdout, jc.Stderr = &jcOut, os.Stderr
-	jcUse, err := measure(jc)
-	if err != nil && !errors.As(err, new(*exec.ExitError)) {
-		return fmt.Errorf("jobcrawl: %w", err)
-	}
-	var summary struct {
-		Sites []struct {
-			Pages, Details, Requests, Postings, Duplicates, Errors int
-			Complete                                               bool
-			Rejected                                               map[string]int
-		} `json:"sites"`
-	}
-	if err := json.Unmarshal([]byte(jcOut.String()), &summary); err != nil || len(summary.Sites) != 1 {
-		return fmt.Errorf("jobcrawl summary: %v: %s", err, jcOut.String())
-	}
-	s := summary.Sites[0]
-	jcPages := s.Pages + s.Details
-
-	// bare colly
-	bc := exec.Command(filepath.Join(work, "barecolly"), "-start", base+"/careers/search?pg=1",
-		"-parallelism", fmt.Sprint(o.parallelism))
-	var bcOut strings.Builder
-	bc.Stdout, bc.Stderr = &bcOut, os.Stderr
-	bcUse, err := measure(bc)
-	if err != nil {
-		return fmt.Errorf("barecolly: %w", err)
-	}
-	var bare struct{ Pages, Errors int }
-	if err := json.Unmarshal([]byte(bcOut.String()), &bare); err != nil {
-		return fmt.Errorf("barecolly output %q: %w", bcOut.String(), err)
-	}
-
-	perPage := func(u usage, pages int) float64 { return float64(u.cpu.Microseconds()) / 1000 / float64(max(pages, 1)) }
-	fmt.Printf("\n%-10s %8s %9s %10s %12s %14s %10s\n", "crawler", "pages", "cpu", "wall", "cpu-ms/page", "pages/cpu-sec", "peak RSS")
-	for _, r := range []struct {
-		name  string
+	type result struct {
 		u     usage
 		pages int
-	}{{"jobcrawl", jcUse, jcPages}, {"barecolly", bcUse, bare.Pages}} {
-		fmt.Printf("%-10s %8d %9s %10s %12.3f %14.0f %8.1fMB\n", r.name, r.pages, r.u.cpu.Round(time.Millisecond),
-			r.u.wall.Round(time.Millisecond), perPage(r.u, r.pages), 1000/perPage(r.u, r.pages), float64(r.u.maxRSSB)/(1<<20))
 	}
-	fmt.Printf("ratio (jobcrawl / bare colly CPU per page): %.2f\n", perPage(jcUse, jcPages)/perPage(bcUse, bare.Pages))
+	runJobcrawl := func(profile bool) (result, crawlSummary, error) {
+		jc := exec.Command(filepath.Join(work, "jobcrawl"), "crawl", "--config", cfgPath, "--json", "--quiet")
+		jc.Env = os.Environ()
+		for env, path := range map[string]string{"JOBCRAWL_CPUPROFILE": o.profile, "JOBCRAWL_MEMPROFILE": o.memprofile} {
+			if path != "" && profile {
+				abs, err := filepath.Abs(path)
+				if err != nil {
+					return result{}, crawlSummary{}, err
+				}
+				jc.Env = append(jc.Env, env+"="+abs)
+			}
+		}
+		var out strings.Builder
+		jc.Stdout, jc.Stderr = &out, os.Stderr
+		u, err := measure(jc)
+		if err != nil && !errors.As(err, new(*exec.ExitError)) {
+			return result{}, crawlSummary{}, fmt.Errorf("jobcrawl: %w", err)
+		}
+		var summary struct {
+			Sites []crawlSummary `json:"sites"`
+		}
+		if err := json.Unmarshal([]byte(out.String()), &summary); err != nil || len(summary.Sites) != 1 {
+			return result{}, crawlSummary{}, fmt.Errorf("jobcrawl summary: %v: %s", err, out.String())
+		}
+		s := summary.Sites[0]
+		return result{u, s.Pages + s.Details + s.NotModified}, s, nil
+	}
+	runBare := func() (result, error) {
+		bc := exec.Command(filepath.Join(work, "barecolly"), "-start", base+"/careers/search?pg=1",
+			"-parallelism", fmt.Sprint(o.parallelism))
+		var out strings.Builder
+		bc.Stdout, bc.Stderr = &out, os.Stderr
+		u, err := measure(bc)
+		if err != nil {
+			return result{}, fmt.Errorf("barecolly: %w", err)
+		}
+		var bare struct{ Pages, Errors int }
+		if err := json.Unmarshal([]byte(out.String()), &bare); err != nil {
+			return result{}, fmt.Errorf("barecolly output %q: %w", out.String(), err)
+		}
+		return result{u, bare.Pages}, nil
+	}
+	perPage := func(r result) float64 { return float64(r.u.cpu.Microseconds()) / 1000 / float64(max(r.pages, 1)) }
+
+	// The runs alternate (a fresh index for each jobcrawl run, then bare
+	// colly), so whatever else the machine does weighs on both alike; the
+	// figures are the medians.
+	var jcRuns, bcRuns []result
+	var s crawlSummary
+	for i := range max(o.runs, 1) {
+		if err := os.RemoveAll(filepath.Join(work, "data")); err != nil {
+			return err
+		}
+		r, sum, err := runJobcrawl(i == 0)
+		if err != nil {
+			return err
+		}
+		jcRuns, s = append(jcRuns, r), sum
+		b, err := runBare()
+		if err != nil {
+			return err
+		}
+		bcRuns = append(bcRuns, b)
+	}
+	jc, bc := median(jcRuns, perPage), median(bcRuns, perPage)
+	fmt.Printf("\n%-10s %8s %9s %10s %12s %14s %10s   (median of %d runs)\n", "crawler", "pages", "cpu", "wall", "cpu-ms/page", "pages/cpu-sec", "peak RSS", len(jcRuns))
+	for _, r := range []struct {
+		name string
+		r    result
+	}{{"jobcrawl", jc}, {"barecolly", bc}} {
+		fmt.Printf("%-10s %8d %9s %10s %12.3f %14.0f %8.1fMB\n", r.name, r.r.pages, r.r.u.cpu.Round(time.Millisecond),
+			r.r.u.wall.Round(time.Millisecond), perPage(r.r), 1000/perPage(r.r), float64(r.r.u.maxRSSB)/(1<<20))
+	}
+	if len(jcRuns) > 1 {
+		var each []string
+		for i := range jcRuns {
+			each = append(each, fmt.Sprintf("%.2f", perPage(jcRuns[i])/perPage(bcRuns[i])))
+		}
+		fmt.Printf("ratio of each run: %s\n", strings.Join(each, " "))
+	}
+	fmt.Printf("ratio (jobcrawl / bare colly CPU per page, medians): %.2f\n", perPage(jc)/perPage(bc))
 	fmt.Printf("jobcrawl: %d result pages, %d posting pages, %d requests, %d postings, %d duplicates merged, %d errors, complete %v, rejected %v\n",
 		s.Pages, s.Details, s.Requests, s.Postings, s.Duplicates, s.Errors, s.Complete, s.Rejected)
 
+	if o.recrawl {
+		// the site again, unchanged, into the index the last run left
+		r, s2, err := runJobcrawl(false)
+		if err != nil {
+			return err
+		}
+		fmt.Printf("re-crawl of the unchanged site: %d requests, %d posting pages downloaded, %d answered 304, unchanged %d, new %d, updated %d; CPU %s (%.3f ms per page), peak RSS %.1fMB\n",
+			s2.Requests, s2.Details, s2.NotModified, s2.Unchanged, s2.New, s2.Updated, r.u.cpu.Round(time.Millisecond), perPage(r), float64(r.u.maxRSSB)/(1<<20))
+	}
+
 	return check(filepath.Join(work, "data"), truthPath)
+}
+
+// crawlSummary is what the benchmark reads of `jobcrawl crawl --json`.
+type crawlSummary struct {
+	Pages, Details, Requests, Postings, Duplicates, Errors int
+	NotModified                                            int `json:"not_modified"`
+	New, Updated, Unchanged                                int
+	Complete                                               bool
+	Rejected                                               map[string]int
+}
+
+// median is the run whose CPU per page is the median.
+func median[T any](runs []T, key func(T) float64) T {
+	s := slices.Clone(runs)
+	slices.SortFunc(s, func(a, b T) int {
+		switch ka, kb := key(a), key(b); {
+		case ka < kb:
+			return -1
+		case ka > kb:
+			return 1
+		}
+		return 0
+	})
+	return s[len(s)/2]
 }
 
 // check compares the index with the truth: every unique job number found,

@@ -152,8 +152,14 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 
 // newCrawler is the crawler the configuration describes.
 func newCrawler(cfg *Config, ix index.Index, logger *slog.Logger) *crawler.Crawler {
-	return &crawler.Crawler{Index: ix, Logger: logger, UserAgent: cfg.UserAgent, MaxCloseShare: cfg.MaxCloseShare,
+	c := &crawler.Crawler{Index: ix, Logger: logger, UserAgent: cfg.UserAgent, MaxCloseShare: cfg.MaxCloseShare,
 		ClosedRetention: time.Duration(cfg.ClosedRetention)}
+	if cfg.Index.Backend == "meilisearch" {
+		// a server takes larger payloads best; the embedded engine, small
+		// batches (less memory held by a write)
+		c.BatchSize = cfg.Index.Meilisearch.BatchSize
+	}
+	return c
 }
 
 // printSummary writes one line per site, then what each run noticed.

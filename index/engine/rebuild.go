@@ -42,13 +42,14 @@ func (p *replayer) flush(force bool) error {
 	return nil
 }
 
-// readStored decodes the record stored under id (raw: its records value)
-// with its bookkeeping.
-func readStored(tx *bbolt.Tx, id, raw []byte) (index.Record, error) {
+// readStored decodes a record's content (raw: its records value) with its
+// bookkeeping.
+func readStored(tx *bbolt.Tx, raw []byte) (index.Record, error) {
 	var r index.Record
 	if err := decodeContent(raw, &r); err != nil {
-		return r, fmt.Errorf("decode record %s: %w", id, err)
+		return r, fmt.Errorf("decode record: %w", err)
 	}
+	id := []byte(r.ID)
 	bk := tx.Bucket(bucketBooks).Get(id)
 	b, err := decodeBooks(bk)
 	if err != nil {
@@ -64,7 +65,7 @@ func (e *Engine) rebuild() error {
 		p := &replayer{e: e, seq: readSeq(tx)}
 		c := tx.Bucket(bucketRecords).Cursor()
 		for k, raw := c.First(); k != nil; k, raw = c.Next() {
-			r, err := readStored(tx, k, raw)
+			r, err := readStored(tx, raw)
 			if err != nil {
 				return fmt.Errorf("rebuild: %w", err)
 			}
@@ -98,11 +99,11 @@ func (e *Engine) catchUp(from uint64) error {
 			if booksSeq(bk) <= from {
 				continue
 			}
-			raw := recs.Get(k)
+			raw := recs.Get(booksKey(bk))
 			if raw == nil {
 				continue
 			}
-			r, err := readStored(tx, k, raw)
+			r, err := readStored(tx, raw)
 			if err != nil {
 				return fmt.Errorf("catch up: %w", err)
 			}

@@ -18,11 +18,17 @@ import (
 // write commits (and fsyncs) there before Upsert, Touch or Delete return;
 // the search index in memory and its snapshot file are derived from it.
 //
-//	records  id → the record without its bookkeeping (see content): the
+//	records  key → the record without its bookkeeping (see content): the
 //	         description's length (uvarint), the description, and the
-//	         JSON of the rest (encoding/json spends most of its time
-//	         escaping and scanning long strings: the description is neither)
-//	books    id → seq (8 bytes, big endian) + the bookkeeping's JSON (see books)
+//	         JSON of the rest, id included (encoding/json spends most of
+//	         its time escaping and scanning long strings: the description
+//	         is neither). The key is the bucket's next sequence number (8
+//	         bytes, big endian) when the content was written: records are
+//	         only ever appended, so bbolt rewrites just its last leaf, and
+//	         a write never touches (nor pages into memory) the records
+//	         written before it.
+//	books    id → seq (8 bytes, big endian) + the record's key (8 bytes) +
+//	         the bookkeeping's JSON (see books)
 //	meta     "seq" → the sequence number of the last write (8 bytes)
 //	         "id"  → a random id of this store, which snapshots repeat
 //	         "format" → storeFormat
@@ -39,7 +45,7 @@ var (
 )
 
 // storeFormat changes whenever the layout above does.
-const storeFormat = "1"
+const storeFormat = "2"
 
 // books is the part of a record that crawls change without changing its
 // content: what Entries returns and Touch writes.
@@ -80,30 +86,39 @@ func content(r index.Record) index.Record {
 	return r
 }
 
-func encodeBooks(seq uint64, b *books) ([]byte, error) {
+func encodeBooks(seq, key uint64, b *books) ([]byte, error) {
 	js, err := json.Marshal(b)
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 8, 8+len(js))
+	out := make([]byte, 16, 16+len(js))
 	binary.BigEndian.PutUint64(out, seq)
+	binary.BigEndian.PutUint64(out[8:], key)
 	return append(out, js...), nil
 }
 
 // booksSeq is the sequence number of the write that last changed a record.
 func booksSeq(v []byte) uint64 {
-	if len(v) < 8 {
+	if len(v) < 16 {
 		return 0
 	}
 	return binary.BigEndian.Uint64(v)
 }
 
+// booksKey is the key of a record's content in the records bucket.
+func booksKey(v []byte) []byte {
+	if len(v) < 16 {
+		return nil
+	}
+	return v[8:16]
+}
+
 func decodeBooks(v []byte) (books, error) {
 	var b books
-	if len(v) < 8 {
+	if len(v) < 16 {
 		return b, errors.New("bookkeeping too short")
 	}
-	err := json.Unmarshal(v[8:], &b)
+	err := json.Unmarshal(v[16:], &b)
 	return b, err
 }
 
@@ -133,29 +148,46 @@ func decodeContent(v []byte, r *index.Record) error {
 	return nil
 }
 
-// putRecord writes r (normalized) with its bookkeeping at seq.
+// putRecord writes r (normalized) with its bookkeeping at seq: its content
+// appended under a new key, the content it replaces removed.
 func putRecord(tx *bbolt.Tx, seq uint64, r *index.Record) error {
 	js, err := encodeContent(r)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", r.ID, err)
 	}
+	recs, bks := tx.Bucket(bucketRecords), tx.Bucket(bucketBooks)
+	recs.FillPercent = 1 // appended in key order: pack the leaves full
+	if old := booksKey(bks.Get([]byte(r.ID))); old != nil {
+		if err := recs.Delete(old); err != nil {
+			return err
+		}
+	}
+	n, err := recs.NextSequence()
+	if err != nil {
+		return err
+	}
+	var key [8]byte
+	binary.BigEndian.PutUint64(key[:], n)
 	b := booksOf(r)
-	bk, err := encodeBooks(seq, &b)
+	bk, err := encodeBooks(seq, n, &b)
 	if err != nil {
 		return fmt.Errorf("encode %s: %w", r.ID, err)
 	}
-	if err := tx.Bucket(bucketRecords).Put([]byte(r.ID), js); err != nil {
+	if err := recs.Put(key[:], js); err != nil {
 		return err
 	}
-	return tx.Bucket(bucketBooks).Put([]byte(r.ID), bk)
+	return bks.Put([]byte(r.ID), bk)
 }
 
 // readRecord reads the record id with its bookkeeping. ok is false when
 // there is none; seq is the write that last changed it.
 func readRecord(tx *bbolt.Tx, id string) (r index.Record, seq uint64, ok bool, err error) {
-	raw := tx.Bucket(bucketRecords).Get([]byte(id))
 	bk := tx.Bucket(bucketBooks).Get([]byte(id))
-	if raw == nil || bk == nil {
+	if bk == nil {
+		return r, 0, false, nil
+	}
+	raw := tx.Bucket(bucketRecords).Get(booksKey(bk))
+	if raw == nil {
 		return r, 0, false, nil
 	}
 	if err := decodeContent(raw, &r); err != nil {
@@ -170,10 +202,13 @@ func readRecord(tx *bbolt.Tx, id string) (r index.Record, seq uint64, ok bool, e
 }
 
 func deleteRecord(tx *bbolt.Tx, id string) error {
-	if err := tx.Bucket(bucketRecords).Delete([]byte(id)); err != nil {
-		return err
+	bks := tx.Bucket(bucketBooks)
+	if key := booksKey(bks.Get([]byte(id))); key != nil {
+		if err := tx.Bucket(bucketRecords).Delete(key); err != nil {
+			return err
+		}
 	}
-	return tx.Bucket(bucketBooks).Delete([]byte(id))
+	return bks.Delete([]byte(id))
 }
 
 func putSeq(tx *bbolt.Tx, seq uint64) error {
@@ -183,7 +218,11 @@ func putSeq(tx *bbolt.Tx, seq uint64) error {
 }
 
 func readSeq(tx *bbolt.Tx) uint64 {
-	return booksSeq(tx.Bucket(bucketMeta).Get(keySeq))
+	v := tx.Bucket(bucketMeta).Get(keySeq)
+	if len(v) < 8 {
+		return 0
+	}
+	return binary.BigEndian.Uint64(v)
 }
 
 // initStore creates the buckets of a new store and checks an old one's

@@ -2,6 +2,7 @@ package engine
 
 import (
 	"context"
+	"encoding/binary"
 	"errors"
 	"fmt"
 	"slices"
@@ -378,6 +379,7 @@ func (e *Engine) write(ctx context.Context, stage func(tx *bbolt.Tx, b *batch) e
 	b.commit()
 	e.view.Store(b.v)
 	e.afterWrite()
+	e.releaseMapped()
 	return nil
 }
 
@@ -460,7 +462,7 @@ func (e *Engine) Touch(ctx context.Context, touches []index.Touch) error {
 			bk.apply(&r)
 			t.Apply(&r)
 			bk = booksOf(&r)
-			val, err := encodeBooks(b.v.seq, &bk)
+			val, err := encodeBooks(b.v.seq, binary.BigEndian.Uint64(booksKey(raw)), &bk)
 			if err != nil {
 				return fmt.Errorf("encode bookkeeping of %s: %w", t.ID, err)
 			}
