@@ -3,9 +3,10 @@ package crawler
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
+	"encoding/binary"
 	"slices"
-	"sort"
+	"io"
+	"math"
 
 	"github.com/jobcrawl/jobcrawl/extract"
 )
@@ -56,16 +57,48 @@ func appendNew(list []string, vs ...string) []string {
 
 // ContentHash fingerprints what a posting says, so a re-crawl can tell a
 // changed posting from an unchanged one. The URLs it was found under and
-// the order its copies arrived in do not count.
+// the order its copies arrived in (of its lists' values) do not count.
+// Every field is written to the hash with its length before it, so no two
+// postings share a stream; TestContentHashCoversEveryField keeps the list
+// whole.
 func ContentHash(p extract.Posting) string {
-	p.URL, p.URLs, p.Sources = "", nil, nil
-	for _, l := range []*[]string{&p.AltIDs, &p.Locations, &p.Cities, &p.Regions, &p.Countries} {
-		*l = slices.Clone(*l)
-		sort.Strings(*l)
+	h := sha256.New()
+	var n [binary.MaxVarintLen64]byte
+	str := func(s string) {
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(s)))])
+		io.WriteString(h, s)
 	}
-	b, _ := json.Marshal(p) // strings, numbers and bools only: cannot fail
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:16])
+	list := func(l []string) {
+		if !slices.IsSorted(l) {
+			l = slices.Clone(l)
+			slices.Sort(l)
+		}
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(l)))])
+		for _, s := range l {
+			str(s)
+		}
+	}
+	num := func(f float64) { h.Write(binary.BigEndian.AppendUint64(n[:0], math.Float64bits(f))) }
+	for _, s := range []string{p.JobNumber, p.Title, p.Company, p.ApplyURL, p.WorkplaceType, p.EmploymentType,
+		p.JobFamily, p.Team, p.Department, p.SalaryCurrency, p.SalaryPeriod, p.DatePosted, p.ValidThrough, p.Description} {
+		str(s)
+	}
+	for _, l := range [][]string{p.AltIDs, p.Locations, p.Cities, p.Regions, p.Countries} {
+		list(l)
+	}
+	h.Write(n[:binary.PutUvarint(n[:], uint64(len(p.Qualifications)))]) // in their order: it is the page's
+	for _, q := range p.Qualifications {
+		str(q)
+	}
+	num(p.SalaryMin)
+	num(p.SalaryMax)
+	if p.Remote {
+		h.Write([]byte{1})
+	} else {
+		h.Write([]byte{0})
+	}
+	var sum [32]byte
+	return hex.EncodeToString(h.Sum(sum[:0])[:16])
 }
 
 // coverageMask has bit i set when p has CoverageFields[i].

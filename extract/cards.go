@@ -41,6 +41,20 @@ var (
 	pageExt = regexp.MustCompile(`(?i)\.(html?|aspx?|php|jsp|cfm)$`)
 )
 
+// jobStems are parts one of which every match of jobWord and jobWordID
+// holds: a segment with none of them is not tried against them.
+var jobStems = []string{"job", "career", "position", "vacanc", "opening", "posting", "req", "stellen", "offre",
+	"empleo", "vaga", "vacature", "opportunit"}
+
+func hasJobStem(seg string) bool {
+	for _, w := range jobStems {
+		if containsFold(seg, w) {
+			return true
+		}
+	}
+	return false
+}
+
 // trailingID is the id a slug ends in, or "".
 func trailingID(seg string) string {
 	m := slugID.FindStringSubmatch(seg)
@@ -88,7 +102,12 @@ func jobIDFromLink(u *url.URL) string {
 	id := ""
 	for _, seg := range segs {
 		seg = pageExt.ReplaceAllString(seg, "")
-		if m := jobWordID.FindStringSubmatch(seg); m != nil && ValidJobNumber(m[1]) {
+		wordy := hasJobStem(seg)
+		var m []string
+		if wordy {
+			m = jobWordID.FindStringSubmatch(seg)
+		}
+		if m != nil && ValidJobNumber(m[1]) {
 			id, jobPath = m[1], true
 			continue
 		}
@@ -102,7 +121,7 @@ func jobIDFromLink(u *url.URL) string {
 				id = trailingID(seg)
 			}
 		}
-		if jobWord.MatchString(seg) {
+		if wordy && jobWord.MatchString(seg) {
 			jobPath = true
 		}
 	}

@@ -244,19 +244,34 @@ func (x *extraction) soft404(sc *scan) bool {
 	if x.structured() {
 		return false
 	}
-	if gonePhrase.MatchString(x.p.Title) || gonePhrase.MatchString(sc.title) {
+	if saysGone(x.p.Title) || saysGone(sc.title) {
 		return true
 	}
 	for i, s := range sc.segs {
 		if i >= 12 {
 			break
 		}
-		if len(s.text) < 200 && gonePhrase.MatchString(s.text) {
+		if len(s.text) < 200 && saysGone(s.text) {
 			return true
 		}
 	}
 	return false
 }
+
+// goneWords are words one of which every match of gonePhrase holds: a text
+// with none of them is not tried against the expression.
+var goneWords = []string{"no longer", "not found", "expired", "closed", "filled", "removed", "does not exist", "404"}
+
+// saysGone reports whether s says a job or page is gone.
+func saysGone(s string) bool {
+	for _, w := range goneWords {
+		if containsFold(s, w) {
+			return gonePhrase.MatchString(s)
+		}
+	}
+	return false
+}
+
 
 // structured reports whether any field came from structured data or rules.
 func (x *extraction) structured() bool {

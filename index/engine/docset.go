@@ -188,9 +188,9 @@ func (s docset) withAdded(ds []uint32) docset {
 			k++
 		}
 		if i := out.find(n); i >= 0 {
-			bm := out[i].bm.Clone()
-			bm.AddMany(ds[:k])
-			out[i].bm = bm
+			// the union in one allocation per container (a clone then adds
+			// would copy the containers, then grow them again)
+			out[i].bm = roaring.Or(out[i].bm, roaring.BitmapOf(ds[:k]...))
 		} else {
 			bm := roaring.New()
 			bm.AddMany(ds[:k])

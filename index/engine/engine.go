@@ -81,9 +81,10 @@ type Engine struct {
 	storeID string
 	opts    options
 
-	view     atomic.Pointer[view] // what searches read
-	released time.Time            // when the store's mapped pages were last released (residency.go)
-	loaded   string               // how Open made the first view: "snapshot", "snapshot+catch-up" or "rebuild"
+	view         atomic.Pointer[view] // what searches read
+	released     time.Time            // when the store's mapped pages were last released (residency.go)
+	releasedSize int64                // the store's size then
+	loaded       string               // how Open made the first view: "snapshot", "snapshot+catch-up" or "rebuild"
 
 	wmu    sync.Mutex // one writer at a time
 	w      *writer    // guarded by wmu

@@ -17,20 +17,24 @@ import (
 // not from the file or the page cache: a later read faults them back), so
 // the process's memory does not grow with the size of the store.
 
-// releaseEvery is how often at most the mapped pages are released.
-const releaseEvery = 20 * time.Millisecond
+// Releasing costs the next writes their faults on the pages they need again
+// (the books' tree): the pages are released when the store has grown by
+// releaseGrowth since the last time, or releaseEvery has passed.
+const (
+	releaseGrowth = 4 << 20
+	releaseEvery  = 5 * time.Second
+)
 
-// releaseMapped releases the store's mapped pages when releaseEvery has
-// passed since the last time. The caller holds the write lock, so bbolt
-// does not remap the file meanwhile.
+// releaseMapped releases the store's mapped pages when it is time. The
+// caller holds the write lock, so bbolt does not remap the file meanwhile.
 func (e *Engine) releaseMapped() {
-	if time.Since(e.released) < releaseEvery {
-		return
-	}
-	e.released = time.Now()
 	var size int64
 	if err := e.db.View(func(tx *bbolt.Tx) error { size = tx.Size(); return nil }); err != nil {
 		return
 	}
+	if size-e.releasedSize < releaseGrowth && time.Since(e.released) < releaseEvery {
+		return
+	}
+	e.released, e.releasedSize = time.Now(), size
 	dontNeed(e.db.Info().Data, size)
 }
