@@ -51,6 +51,13 @@ type Record struct {
 	// answered 304 Not Modified.
 	CheckedAt *time.Time `json:"checked_at,omitempty"`
 
+	// Snippet is set on search hits only, never stored: a short excerpt of
+	// the description around the words that matched the query, whole
+	// sentences where they fit, HTML-escaped, with each matching word
+	// wrapped in <mark>…</mark>. Empty when the query has no text or the
+	// description holds none of its words.
+	Snippet string `json:"snippet,omitempty"`
+
 	// Unix seconds beside the ISO dates, for backends that filter and sort
 	// on numbers (Meilisearch). Set by Normalize.
 	DatePostedTS int64 `json:"date_posted_ts,omitempty"`
