@@ -145,8 +145,10 @@ func (t Touch) Apply(r *Record) {
 	r.Normalize()
 }
 
-// Normalize fills the derived fields (timestamps) before a record is stored.
+// Normalize fills the derived fields (timestamps) before a record is
+// stored, and clears what is never stored (Snippet).
 func (r *Record) Normalize() {
+	r.Snippet = ""
 	r.DatePostedTS = 0
 	if t, err := time.Parse(time.DateOnly, r.DatePosted); err == nil {
 		r.DatePostedTS = t.Unix()

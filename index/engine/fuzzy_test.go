@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/blevesearch/vellum/levenshtein"
+	"github.com/jobcrawl/jobcrawl/index/words"
 )
 
 // TestLevAutomatonMatchesVellum checks the lazy automaton against
@@ -147,8 +148,8 @@ func TestTokenize(t *testing.T) {
 		{"東京 Tokyo", []string{"東京", "tokyo"}},
 		{strings.Repeat("x", 65) + " ok", []string{"ok"}},
 	} {
-		if got := words(c.in); !slices.Equal(got, c.want) {
-			t.Errorf("words(%q): got %q, want %q", c.in, got, c.want)
+		if got := words.Split(c.in); !slices.Equal(got, c.want) {
+			t.Errorf("Split(%q): got %q, want %q", c.in, got, c.want)
 		}
 	}
 }

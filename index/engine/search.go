@@ -5,33 +5,20 @@ import (
 	"fmt"
 	"slices"
 	"time"
-	"unicode"
-	"unicode/utf8"
 
 	"go.etcd.io/bbolt"
 
 	"github.com/jobcrawl/jobcrawl/index"
+	"github.com/jobcrawl/jobcrawl/index/words"
 )
 
 // Bounds of a text query, as Meilisearch has them: they keep the cost of a
-// query independent of the size of the vocabulary.
+// query independent of the size of the vocabulary. (Words after the tenth
+// are ignored: see words.Query.)
 const (
-	maxQueryWords  = 10  // words after the tenth are ignored
 	maxPrefixTerms = 512 // a last word matching more words as a prefix keeps its most frequent ones
 	maxTypoTerms   = 256 // words within the typo budget of a query word
 )
-
-// typoBudget is how many typos a query word may have: none under 5
-// letters, 1 from 5 letters, 2 from 9.
-func typoBudget(word string) int {
-	switch n := utf8.RuneCountInString(word); {
-	case n >= 9:
-		return 2
-	case n >= 5:
-		return 1
-	}
-	return 0
-}
 
 // wordMatch is where one query word matches: the postings of its variants
 // (the word itself, the words it is a prefix of when it is the last word,
@@ -88,11 +75,14 @@ func (v *view) matchWord(w string, last bool) (*wordMatch, error) {
 			add(id, 0) // a prefix is no typo
 		}
 	}
-	if budget := typoBudget(w); budget > 0 {
+	if budget := words.TypoBudget(w); budget > 0 {
 		n := 0
-		err := v.vocab.fuzzy(newLevAutomaton(w, budget), func(_ []byte, id uint32, dist int) bool {
+		err := v.vocab.fuzzy(newLevAutomaton(w, budget), func(key []byte, id uint32, dist int) bool {
 			if dist > 0 {
-				add(id, dist)
+				// a typo on the first letter counts as two
+				if dist += words.FirstLetterCost(w, string(key)); dist <= budget {
+					add(id, dist)
+				}
 			}
 			n++
 			return n < maxTypoTerms
@@ -165,13 +155,11 @@ type textMatch struct {
 // last as a prefix too, unless the text ends with a separator). A query
 // that is a job number as typed ("R-12345") also finds that record.
 func (v *view) matchText(text string) (*textMatch, error) {
-	ws := words(text)
+	ws := queryWords(text)
 	if len(ws) == 0 {
 		return nil, nil
 	}
-	ws = ws[:min(len(ws), maxQueryWords)]
-	r, _ := utf8.DecodeLastRuneInString(text)
-	prefix := unicode.IsLetter(r) || unicode.IsDigit(r) || unicode.Is(unicode.Mn, r)
+	prefix := words.LastIsPrefix(text)
 	tm := &textMatch{}
 	for i, w := range ws {
 		m, err := v.matchWord(w, prefix && i == len(ws)-1)
@@ -389,6 +377,9 @@ func (e *Engine) Search(ctx context.Context, q index.Query) (index.Result, error
 			return index.Result{}, fmt.Errorf("search: %w", err)
 		}
 		if ok {
+			for i := range hits {
+				hits[i].Snippet = words.Snippet(hits[i].Description, q.Text, words.SnippetLen)
+			}
 			res.Hits = hits
 			return res, nil
 		}
