@@ -12,15 +12,17 @@ import (
 	"github.com/jobcrawl/jobcrawl/index/indextest"
 )
 
-func TestConformance(t *testing.T) {
-	indextest.Run(t, func(tb testing.TB) index.Index {
-		ix, err := embedded.Open(tb.TempDir())
-		if err != nil {
-			tb.Fatal(err)
-		}
-		return ix
-	})
+func openTemp(tb testing.TB) index.Index {
+	ix, err := embedded.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return ix
 }
+
+func TestConformance(t *testing.T) { indextest.Run(t, openTemp) }
+
+func TestSemantics(t *testing.T) { indextest.Semantics(t, openTemp) }
 
 // TestMigratesAnEarlierIndex: a data directory holding the Bleve index of
 // an earlier jobcrawl opens with every record in the engine, and the old

@@ -56,6 +56,13 @@ func TestConformanceFakeSmallBatches(t *testing.T) {
 	})
 }
 
+func TestSemanticsFake(t *testing.T) {
+	indextest.Semantics(t, func(tb testing.TB) index.Index {
+		_, ix := newFake(tb, meilitest.Options{}, meili.Config{})
+		return ix
+	})
+}
+
 var realIndexSeq atomic.Int64
 
 // TestConformanceReal runs the suite against the Meilisearch server at
@@ -66,7 +73,7 @@ func TestConformanceReal(t *testing.T) {
 		t.Skip("set MEILI_URL (and MEILI_MASTER_KEY) to run against a real Meilisearch")
 	}
 	key := os.Getenv("MEILI_MASTER_KEY")
-	indextest.Run(t, func(tb testing.TB) index.Index {
+	open := func(tb testing.TB) index.Index {
 		uid := fmt.Sprintf("jobcrawl_test_%d_%d", time.Now().UnixNano(), realIndexSeq.Add(1))
 		ix, err := meili.Open(meili.Config{URL: url, Index: uid, APIKey: key, KeySource: "$MEILI_MASTER_KEY",
 			MaxRetries: 3, RetryBackoff: 200 * time.Millisecond, TaskTimeout: time.Minute})
@@ -75,7 +82,9 @@ func TestConformanceReal(t *testing.T) {
 		}
 		tb.Cleanup(func() { deleteRealIndex(tb, url, key, uid) })
 		return ix
-	})
+	}
+	t.Run("conformance", func(t *testing.T) { indextest.Run(t, open) })
+	t.Run("semantics", func(t *testing.T) { indextest.Semantics(t, open) })
 }
 
 // deleteRealIndex removes a test index from a real server (best effort:

@@ -34,6 +34,7 @@ import (
 	"github.com/meilisearch/meilisearch-go"
 
 	"github.com/jobcrawl/jobcrawl/index"
+	"github.com/jobcrawl/jobcrawl/index/words"
 )
 
 // Config says where the index is and how to talk to it. It is plain data;
@@ -441,43 +442,81 @@ func (ix *Index) Get(ctx context.Context, id string) (index.Record, error) {
 // Search implements index.Index. It asks for a page with hitsPerPage and
 // page, the mode in which Meilisearch counts matches exhaustively, so
 // Total is exact (up to MaxTotalHits, beyond which it reads MaxTotalHits
-// and no further page can be fetched). Every query word must match
-// (matchingStrategy "all"), as in the embedded backend. Facet values are
-// those Meilisearch counts (the MaxValuesPerFacet most frequent), cut to
-// q.FacetSize. String filters ignore case in Meilisearch.
+// and no further page can be fetched). The query text is sent as its words
+// (see queryText), every one of which must match (matchingStrategy "all"),
+// as in the embedded backend. Facet counts are disjunctive: a facet that
+// is also filtered on is counted by a query of its own without that
+// filter, all of them in one multi-search request. Facet values are those
+// Meilisearch counts (the MaxValuesPerFacet most frequent), cut to
+// q.FacetSize, without empty ones. String filters ignore case in
+// Meilisearch. Snippets are made here from the hits' descriptions, by the
+// same rules as the embedded backend's.
 func (ix *Index) Search(ctx context.Context, q index.Query) (index.Result, error) {
 	if err := q.Validate(); err != nil {
 		return index.Result{}, err
 	}
-	filter, err := Filter(q.Filters)
+	text := queryText(q.Text)
+	perPage, page, skip := pageWindow(q.Offset, q.Limit, ix.cfg.MaxTotalHits)
+	// the facets the main query counts, and those filtered on (counted apart)
+	var own, apart []string
+	for _, f := range q.Facets {
+		if q.HasFilter(f) {
+			apart = append(apart, f)
+		} else {
+			own = append(own, f)
+		}
+	}
+	main, err := ix.searchRequest(text, q.Filters, own, perPage, page)
 	if err != nil {
 		return index.Result{}, err
-	}
-	perPage, page, skip := pageWindow(q.Offset, q.Limit, ix.cfg.MaxTotalHits)
-	req := &meilisearch.SearchRequest{
-		Query:            q.Text,
-		HitsPerPage:      &perPage,
-		Page:             page,
-		MatchingStrategy: meilisearch.All,
-		Facets:           q.Facets,
-	}
-	if filter != "" {
-		req.Filter = filter
 	}
 	for _, s := range q.Sort {
 		dir := ":asc"
 		if s.Desc {
 			dir = ":desc"
 		}
-		req.Sort = append(req.Sort, sortField[s.Field]+dir)
+		main.Sort = append(main.Sort, sortField[s.Field]+dir)
 	}
-	var resp *meilisearch.SearchResponse
-	if err := ix.do(ctx, "search", func(ctx context.Context) (err error) {
-		resp, err = ix.index().Search(ctx, q.Text, req)
+	reqs := []*meilisearch.SearchRequest{main}
+	for _, f := range apart {
+		var rest []index.Filter
+		for _, fl := range q.Filters {
+			if fl.Field != f {
+				rest = append(rest, fl)
+			}
+		}
+		r, err := ix.searchRequest(text, rest, []string{f}, 0, 1)
+		if err != nil {
+			return index.Result{}, err
+		}
+		reqs = append(reqs, r)
+	}
+
+	var resps []meilisearch.SearchResponse
+	if err := ix.do(ctx, "search", func(ctx context.Context) error {
+		if len(reqs) == 1 {
+			resp, err := ix.index().Search(ctx, text, main)
+			if err == nil {
+				resps = []meilisearch.SearchResponse{*resp}
+			}
+			return err
+		}
+		for _, r := range reqs {
+			r.IndexUID = ix.cfg.Index
+		}
+		resp, err := ix.client.MultiSearch(ctx, &meilisearch.MultiSearchRequest{Queries: reqs})
+		if err == nil {
+			if len(resp.Results) != len(reqs) {
+				return fmt.Errorf("meilisearch: multi-search answered %d results to %d queries", len(resp.Results), len(reqs))
+			}
+			resps = resp.Results
+		}
 		return err
 	}); err != nil {
 		return index.Result{}, err
 	}
+
+	resp := resps[0]
 	out := index.Result{Total: int(resp.TotalHits), Hits: []index.Record{}, Facets: map[string]map[string]int{}}
 	hits := resp.Hits[min(int(skip), len(resp.Hits)):]
 	for _, h := range hits[:min(q.Limit, len(hits))] {
@@ -485,18 +524,70 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (index.Result, error
 		if err != nil {
 			return index.Result{}, err
 		}
+		r.Snippet = words.Snippet(r.Description, q.Text, words.SnippetLen)
 		out.Hits = append(out.Hits, r)
 	}
-	var dist map[string]map[string]int
-	if len(resp.FacetDistribution) > 0 {
-		if err := json.Unmarshal(resp.FacetDistribution, &dist); err != nil {
-			return index.Result{}, fmt.Errorf("meilisearch: search: read facet distribution: %w", err)
+	counted := map[string]map[string]int{}
+	for i, resp := range resps {
+		var dist map[string]map[string]int
+		if len(resp.FacetDistribution) > 0 {
+			if err := json.Unmarshal(resp.FacetDistribution, &dist); err != nil {
+				return index.Result{}, fmt.Errorf("meilisearch: search: read facet distribution: %w", err)
+			}
+		}
+		for f, counts := range dist {
+			if i == 0 && slices.Contains(own, f) || i > 0 && f == apart[i-1] {
+				counted[f] = counts
+			}
 		}
 	}
 	for _, f := range q.Facets {
-		out.Facets[f] = topValues(dist[f], q.FacetSize)
+		for v := range counted[f] {
+			if strings.TrimSpace(v) == "" {
+				delete(counted[f], v)
+			}
+		}
+		out.Facets[f] = topValues(counted[f], q.FacetSize)
 	}
 	return out, nil
+}
+
+// searchRequest is a search for text (see queryText) within filters,
+// counting facets, one page of perPage hits.
+func (ix *Index) searchRequest(text string, filters []index.Filter, facets []string, perPage, page int64) (*meilisearch.SearchRequest, error) {
+	filter, err := Filter(filters)
+	if err != nil {
+		return nil, err
+	}
+	req := &meilisearch.SearchRequest{
+		Query:            text,
+		HitsPerPage:      &perPage,
+		Page:             page,
+		MatchingStrategy: meilisearch.All,
+		Facets:           facets,
+	}
+	if filter != "" {
+		req.Filter = filter
+	}
+	return req, nil
+}
+
+// queryText is what Meilisearch is asked for a query: its words as the
+// embedded backend reads them (see words.Query), joined by spaces, and a
+// final space when the last word must not match as a prefix. So words
+// joined by punctuation must all match, and the query operators of
+// Meilisearch (a "quoted phrase", -negation) are plain words, as in the
+// embedded backend.
+func queryText(q string) string {
+	ws := words.Query(q)
+	if len(ws) == 0 {
+		return ""
+	}
+	s := strings.Join(ws, " ")
+	if !words.LastIsPrefix(q) {
+		s += " "
+	}
+	return s
 }
 
 // pageWindow chooses the page of hitsPerPage results that holds results

@@ -12,6 +12,8 @@ import (
 	"strings"
 	"time"
 	"unicode"
+
+	"github.com/jobcrawl/jobcrawl/index/words"
 )
 
 // Meilisearch's default settings (v1.x).
@@ -399,6 +401,7 @@ type candidate struct {
 	pos     int
 	doc     map[string]any
 	words   int // query words matched, from the first
+	typos   int // sum over matched words of their fewest typos
 	attrSum int // sum over matched words of the best attribute's rank
 	exact   int // words matched exactly, not as a prefix
 }
@@ -473,7 +476,8 @@ func (ix *fakeIndex) search(body []byte) (int, any, *apiError) {
 	if req.Q != nil {
 		q = *req.Q
 	}
-	words := tokenize(q)
+	qwords := words.Query(q)
+	prefixLast := words.LastIsPrefix(q)
 	var cands []candidate
 	for pos, id := range ix.order {
 		d := ix.docs[id]
@@ -481,9 +485,9 @@ func (ix *fakeIndex) search(body []byte) (int, any, *apiError) {
 			continue
 		}
 		c := candidate{pos: pos, doc: d}
-		if len(words) > 0 {
-			c = ix.matchWords(c, words)
-			if c.words == 0 || (strategy == "all" && c.words < len(words)) {
+		if len(qwords) > 0 {
+			c = ix.matchWords(c, qwords, prefixLast)
+			if c.words == 0 || (strategy == "all" && c.words < len(qwords)) {
 				continue
 			}
 		}
@@ -509,7 +513,9 @@ func (ix *fakeIndex) search(body []byte) (int, any, *apiError) {
 				c = b.exact - a.exact
 			case "sort":
 				c = cmpSort(a, b)
-			case "typo", "proximity":
+			case "typo":
+				c = a.typos - b.typos
+			case "proximity":
 			default:
 				if attr, dir, ok := strings.Cut(rule, ":"); ok {
 					c = compareValues(a.doc[attr], b.doc[attr], dir == "desc")
@@ -579,11 +585,6 @@ func (ix *fakeIndex) search(body []byte) (int, any, *apiError) {
 	return http.StatusOK, resp, nil
 }
 
-// tokenize splits text into lower-cased words of letters and digits.
-func tokenize(s string) []string {
-	return strings.FieldsFunc(strings.ToLower(s), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
-}
-
 // searchableValues returns the text of each searchable attribute of d, in rank order.
 func (ix *fakeIndex) searchableValues(d map[string]any) [][]string {
 	attrs := ix.searchable
@@ -599,7 +600,7 @@ func (ix *fakeIndex) searchableValues(d map[string]any) [][]string {
 		for _, v := range scalars(d[a]) {
 			switch v := v.(type) {
 			case string:
-				out[i] = append(out[i], tokenize(v)...)
+				out[i] = append(out[i], words.Split(v)...)
 			case float64:
 				out[i] = append(out[i], strconv.FormatFloat(v, 'f', -1, 64))
 			}
@@ -608,33 +609,59 @@ func (ix *fakeIndex) searchableValues(d map[string]any) [][]string {
 	return out
 }
 
-// matchWords finds which query words c's document contains: each word
-// exactly, the last one also as a prefix.
-func (ix *fakeIndex) matchWords(c candidate, words []string) candidate {
+// matchWords finds which query words c's document contains, as
+// Meilisearch's default typo tolerance has it: each word exactly or within
+// its typo budget (see words.TypoBudget; a typo on the first letter counts
+// as two), the last one (unless the query ends with a space) also as a
+// prefix, which may itself carry typos.
+func (ix *fakeIndex) matchWords(c candidate, qwords []string, prefixLast bool) candidate {
 	vals := ix.searchableValues(c.doc)
-	for i, w := range words {
-		best, exact := -1, false
+	for i, w := range qwords {
+		last := prefixLast && i == len(qwords)-1
+		best, typos, exact := -1, 0, false
 		for ai, toks := range vals {
 			for _, t := range toks {
-				isExact := t == w
-				if !isExact && !(i == len(words)-1 && strings.HasPrefix(t, w)) {
+				n, ok := wordTypos(w, t, last)
+				if !ok {
 					continue
 				}
-				if best < 0 || ai < best || (ai == best && isExact && !exact) {
-					best, exact = ai, isExact
+				if best < 0 || n < typos {
+					typos = n
 				}
+				if best < 0 || ai < best {
+					best = ai
+				}
+				exact = exact || t == w
 			}
 		}
 		if best < 0 {
 			break
 		}
 		c.words++
+		c.typos += typos
 		c.attrSum += best
 		if exact {
 			c.exact++
 		}
 	}
 	return c
+}
+
+// wordTypos reports whether document word t matches query word q, and with
+// how many typos.
+func wordTypos(q, t string, prefix bool) (int, bool) {
+	if t == q || prefix && strings.HasPrefix(t, q) {
+		return 0, true
+	}
+	budget := words.TypoBudget(q)
+	if budget == 0 {
+		return 0, false
+	}
+	d := words.Distance(q, t, prefix, budget)
+	if d > 0 && d <= budget {
+		d += words.FirstLetterCost(q, t)
+	}
+	return d, d <= budget
 }
 
 // compareValues orders two attribute values for sorting: documents without

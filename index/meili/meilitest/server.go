@@ -247,8 +247,8 @@ func (s *Server) authorize(r *http.Request) *apiError {
 	switch {
 	case ok && token == s.opt.Key:
 		return nil
-	case ok && s.opt.SearchKey != "" && token == s.opt.SearchKey &&
-		r.Method == http.MethodPost && strings.HasPrefix(r.URL.Path, "/indexes/") && strings.HasSuffix(r.URL.Path, "/search"):
+	case ok && s.opt.SearchKey != "" && token == s.opt.SearchKey && r.Method == http.MethodPost &&
+		(strings.HasPrefix(r.URL.Path, "/indexes/") && strings.HasSuffix(r.URL.Path, "/search") || r.URL.Path == "/multi-search"):
 		return nil
 	}
 	return errorf(http.StatusForbidden, "invalid_api_key", "auth", "The provided API key is invalid.")
@@ -263,6 +263,8 @@ func (s *Server) route(r *http.Request, body []byte) (int, any, *apiError) {
 		return s.getTask(parts[1])
 	case len(parts) == 1 && parts[0] == "indexes" && m == http.MethodPost:
 		return s.createIndex(body)
+	case len(parts) == 1 && parts[0] == "multi-search" && m == http.MethodPost:
+		return s.multiSearch(body)
 	case len(parts) < 2 || parts[0] != "indexes":
 		return 0, nil, errorf(http.StatusNotFound, "not_found", "invalid_request", "Route %s %s not found.", m, r.URL.Path)
 	}
@@ -624,4 +626,51 @@ func (s *Server) getTask(id string) (int, any, *apiError) {
 		}
 	}
 	return http.StatusOK, t.json(), nil
+}
+
+// multiSearch answers POST /multi-search without federation: each query
+// names its index (indexUid) and is answered as that index's search, the
+// results in the order of the queries. An error in one query fails the
+// request, its message prefixed with the query's position.
+func (s *Server) multiSearch(body []byte) (int, any, *apiError) {
+	var req struct {
+		Queries    []map[string]json.RawMessage `json:"queries"`
+		Federation json.RawMessage              `json:"federation"`
+	}
+	if e := decodeStrict(body, &req); e != nil {
+		return 0, nil, e
+	}
+	if len(req.Federation) > 0 && string(req.Federation) != "null" {
+		return 0, nil, badRequest("bad_request", "federated multi-search is not supported by this fake")
+	}
+	if req.Queries == nil {
+		return 0, nil, badRequest("missing_queries", "Missing field `queries`")
+	}
+	results := make([]any, 0, len(req.Queries))
+	for i, q := range req.Queries {
+		var uid string
+		if raw, ok := q["indexUid"]; !ok || json.Unmarshal(raw, &uid) != nil {
+			return 0, nil, badRequest("missing_index_uid", "Missing field `indexUid` inside `.queries[%d]`", i)
+		}
+		delete(q, "indexUid")
+		ix := s.indexes[uid]
+		if ix == nil {
+			e := indexNotFound(uid)
+			e.Message = fmt.Sprintf("Inside `.queries[%d]`: %s", i, e.Message)
+			return 0, nil, e
+		}
+		one, err := json.Marshal(q)
+		if err != nil {
+			return 0, nil, badRequest("bad_request", "%v", err)
+		}
+		_, res, e := ix.search(one)
+		if e != nil {
+			e.Message = fmt.Sprintf("Inside `.queries[%d]`: %s", i, e.Message)
+			return 0, nil, e
+		}
+		m := res.(map[string]any)
+		m["indexUid"] = uid
+		results = append(results, m)
+	}
+	return http.StatusOK, map[string]any{"results": results}, nil
 }
