@@ -189,3 +189,10 @@ func TestCrawlDemo(t *testing.T) {
 		t.Errorf("the index is not in the config's data_dir: %v", err)
 	}
 }
+
+func TestPlainSnippet(t *testing.T) {
+	got := plainSnippet("Build <mark>Go</mark> &amp; &lt;Rust&gt; services.")
+	if want := "Build Go & <Rust> services."; got != want {
+		t.Errorf("got %q, want %q", got, want)
+	}
+}

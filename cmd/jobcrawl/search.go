@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
 	"io"
 	"net/http"
 	"net/url"
@@ -129,6 +130,9 @@ func printResults(w io.Writer, q index.Query, res index.Result) {
 			meta = append(meta, "CLOSED")
 		}
 		fmt.Fprintf(w, "  %s\n  %s\n", strings.Join(nonEmpty(meta), " · "), h.URL)
+		if h.Snippet != "" {
+			fmt.Fprintf(w, "  %s\n", plainSnippet(h.Snippet))
+		}
 	}
 	for _, f := range q.Facets {
 		counts := res.Facets[f]
@@ -199,4 +203,10 @@ func remoteSearch(ctx context.Context, server string, params url.Values) (index.
 		return res, fmt.Errorf("search %s: %w", base.Host, err)
 	}
 	return res, nil
+}
+
+// plainSnippet is a hit's snippet for a terminal: without its <mark> tags
+// and HTML escapes.
+func plainSnippet(s string) string {
+	return html.UnescapeString(strings.NewReplacer("<mark>", "", "</mark>", "").Replace(s))
 }
