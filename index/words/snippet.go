@@ -34,13 +34,22 @@ func Snippet(text, query string, n int) string {
 		word int
 	}
 	var hits []hit
-	prefix := LastIsPrefix(query)
+	m := newMatcher(qs, LastIsPrefix(query))
+	known := map[string]int{} // word of text → the query word it matches, or -1
 	Tokenize(text, nil, func(w []byte, start, end int) {
-		for i, q := range qs {
-			if _, ok := Match(q, string(w), prefix && i == len(qs)-1); ok {
-				hits = append(hits, hit{span{start, end}, i})
-				return
+		q, ok := known[string(w)]
+		if !ok {
+			q = -1
+			for i := range qs {
+				if _, ok := m.match(i, w); ok {
+					q = i
+					break
+				}
 			}
+			known[string(w)] = q
+		}
+		if q >= 0 {
+			hits = append(hits, hit{span{start, end}, q})
 		}
 	})
 	if len(hits) == 0 {
@@ -138,15 +147,18 @@ func sentences(text string) []span {
 		switch {
 		case r == '\n' || r == '\r':
 			add(trimEnd(text, i))
-		case unicode.IsSpace(r):
+		case r == ' ' || r == '\t' || r >= utf8.RuneSelf && unicode.IsSpace(r):
 		default:
 			if start < 0 {
 				start = i
 			}
-			if strings.ContainsRune(".!?…", r) {
+			if r == '.' || r == '!' || r == '?' || r == '…' {
 				j := i + size
-				for j < len(text) && strings.ContainsRune(`"'”’)]`, rune(text[j])) {
+				for j < len(text) && (text[j] == '"' || text[j] == '\'' || text[j] == ')' || text[j] == ']') {
 					j++
+				}
+				for j < len(text) && (strings.HasPrefix(text[j:], "”") || strings.HasPrefix(text[j:], "’")) {
+					j += len("”")
 				}
 				if j == len(text) || isSpaceAt(text, j) {
 					add(j)

@@ -46,18 +46,64 @@ func FirstLetterCost(q, variant string) int {
 // one. (Meilisearch also lets the last word's prefix carry typos; jobcrawl
 // does not, so "enginr" does not find "engineering".)
 func Match(q, token string, last bool) (typos int, ok bool) {
-	if q == token || last && len(token) > len(q) && token[:len(q)] == q {
+	return newMatcher([]string{q}, last).match(0, []byte(token))
+}
+
+// matcher matches the words of a document against the words of a query,
+// reusing its buffers from word to word.
+type matcher struct {
+	qs      []string
+	qr      [][]rune // qs as runes
+	budgets []int
+	prefix  bool // the last query word may match as a prefix
+	tr      []rune
+	rows    [3][]int
+}
+
+func newMatcher(qs []string, prefix bool) *matcher {
+	m := &matcher{qs: qs, prefix: prefix}
+	for _, q := range qs {
+		m.qr = append(m.qr, []rune(q))
+		m.budgets = append(m.budgets, TypoBudget(q))
+	}
+	return m
+}
+
+// match reports whether token matches query word i, and with how many typos.
+func (m *matcher) match(i int, token []byte) (int, bool) {
+	q := m.qs[i]
+	if string(token) == q || m.prefix && i == len(m.qs)-1 && len(token) > len(q) && string(token[:len(q)]) == q {
 		return 0, true
 	}
-	budget := TypoBudget(q)
+	budget := m.budgets[i]
 	if budget == 0 {
 		return 0, false
 	}
-	d := Distance(q, token, false, budget)
-	if d > 0 && d <= budget {
-		d += FirstLetterCost(q, token)
+	m.tr = m.tr[:0]
+	for j := 0; j < len(token); {
+		r, size := utf8.DecodeRune(token[j:])
+		m.tr = append(m.tr, r)
+		j += size
 	}
-	return d, d <= budget
+	qr := m.qr[i]
+	// a typo on the first letter counts as two
+	first := 0
+	if len(m.tr) == 0 || m.tr[0] != qr[0] {
+		first = 1
+	}
+	limit := budget - first
+	if d := len(m.tr) - len(qr); limit < 1 || d > limit || -d > limit {
+		return 0, false // too long, too short or too different to be within budget
+	}
+	d := m.distance(qr, m.tr, limit)
+	return d + first, d <= limit
+}
+
+func (m *matcher) distance(q, t []rune, limit int) int {
+	for k := range m.rows {
+		m.rows[k] = slices.Grow(m.rows[k][:0], len(t)+1)[:len(t)+1]
+	}
+	return distanceRows(q, t, false, limit, m.rows[0], m.rows[1], m.rows[2])
 }
 
 // Distance is the optimal-string-alignment distance between q and t (a
@@ -65,14 +111,13 @@ func Match(q, token string, last bool) (typos int, ok bool) {
 // between q and the closest prefix of t. A result over limit means "more
 // than limit".
 func Distance(q, t string, prefix bool, limit int) int {
-	return distance([]rune(q), []rune(t), prefix, limit)
+	qr, tr := []rune(q), []rune(t)
+	n := len(tr) + 1
+	return distanceRows(qr, tr, prefix, limit, make([]int, n), make([]int, n), make([]int, n))
 }
 
-func distance(q, t []rune, prefix bool, limit int) int {
-	// rows of the DP table over t, for q[:i-2], q[:i-1], q[:i]
-	prev2 := make([]int, len(t)+1)
-	prev := make([]int, len(t)+1)
-	cur := make([]int, len(t)+1)
+// distanceRows computes Distance in three rows of len(t)+1.
+func distanceRows(q, t []rune, prefix bool, limit int, prev2, prev, cur []int) int {
 	for j := range prev {
 		prev[j] = j
 	}
