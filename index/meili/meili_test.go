@@ -270,6 +270,70 @@ func TestSearchRequest(t *testing.T) {
 	}
 }
 
+// TestDisjunctiveFacetsMultiSearch: a facet that is also filtered on is
+// counted by a query of its own without its filter, in the same
+// multi-search request as the main query; a query whose facets are not
+// filtered on stays a plain search. The query text goes as its words.
+func TestDisjunctiveFacetsMultiSearch(t *testing.T) {
+	srv, ix := newFake(t, meilitest.Options{}, meili.Config{})
+	if err := ix.Upsert(ctx, indextest.Fixture()); err != nil {
+		t.Fatal(err)
+	}
+	srv.ResetRequests()
+	q := index.Query{Text: `"sales" -engineer`, Filters: []index.Filter{{Field: "site", Values: []string{"contoso"}},
+		{Field: "job_family", Values: []string{"Sales"}}}, Facets: []string{"job_family", "countries", "site"}}
+	res, err := ix.Search(ctx, q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(find(srv.Requests(), http.MethodPost, "/indexes/jobs/search")); n != 0 {
+		t.Errorf("%d plain searches beside the multi-search", n)
+	}
+	reqs := find(srv.Requests(), http.MethodPost, "/multi-search")
+	if len(reqs) != 1 {
+		t.Fatalf("%d multi-search requests, want 1", len(reqs))
+	}
+	var body struct {
+		Queries []map[string]any `json:"queries"`
+	}
+	if err := json.Unmarshal(reqs[0].Body, &body); err != nil {
+		t.Fatal(err)
+	}
+	want := []struct{ filter, facets, hitsPerPage string }{
+		{`(site = "contoso") AND (job_family = "Sales")`, "[countries]", "20"},
+		{`(site = "contoso")`, "[job_family]", "0"},
+		{`(job_family = "Sales")`, "[site]", "0"},
+	}
+	if len(body.Queries) != len(want) {
+		t.Fatalf("%d queries, want %d: %v", len(body.Queries), len(want), body.Queries)
+	}
+	for i, w := range want {
+		got := body.Queries[i]
+		if got["indexUid"] != "jobs" || got["q"] != "sales engineer" || fmt.Sprint(got["filter"]) != w.filter ||
+			fmt.Sprint(got["facets"]) != w.facets || fmt.Sprint(got["hitsPerPage"]) != w.hitsPerPage {
+			t.Errorf("query %d: %v; want filter %s, facets %s, hitsPerPage %s", i, got, w.filter, w.facets, w.hitsPerPage)
+		}
+	}
+	// contoso's sales engineer (1004); job_family counted over contoso's
+	// "sales engineer" matches, site over all sales engineers
+	if res.Total != 1 || len(res.Hits) != 1 || res.Hits[0].JobNumber != "1004" {
+		t.Errorf("hits %v of %d", res.Hits, res.Total)
+	}
+	if fmt.Sprint(res.Facets["job_family"]) != "map[Sales:1]" || fmt.Sprint(res.Facets["site"]) != "map[contoso:1]" ||
+		fmt.Sprint(res.Facets["countries"]) != "map[United States:1]" {
+		t.Errorf("facets %v", res.Facets)
+	}
+
+	srv.ResetRequests()
+	if _, err := ix.Search(ctx, index.Query{Filters: []index.Filter{{Field: "site", Values: []string{"contoso"}}},
+		Facets: []string{"countries"}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(find(srv.Requests(), http.MethodPost, "/multi-search")); n != 0 {
+		t.Errorf("%d multi-searches when no facet is filtered on", n)
+	}
+}
+
 func TestPagesMatchOneList(t *testing.T) {
 	_, ix := newFake(t, meilitest.Options{}, meili.Config{})
 	if err := ix.Upsert(ctx, indextest.Fixture()); err != nil {
