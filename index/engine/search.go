@@ -377,8 +377,11 @@ func (e *Engine) Search(ctx context.Context, q index.Query) (index.Result, error
 			return index.Result{}, fmt.Errorf("search: %w", err)
 		}
 		if ok {
-			for i := range hits {
-				hits[i].Snippet = words.Snippet(hits[i].Description, q.Text, words.SnippetLen)
+			if len(hits) > 0 && q.Text != "" {
+				sn := words.NewSnippeter(q.Text, words.SnippetLen)
+				for i := range hits {
+					hits[i].Snippet = sn.Snippet(hits[i].Description)
+				}
 			}
 			res.Hits = hits
 			return res, nil

@@ -519,12 +519,13 @@ func (ix *Index) Search(ctx context.Context, q index.Query) (index.Result, error
 	resp := resps[0]
 	out := index.Result{Total: int(resp.TotalHits), Hits: []index.Record{}, Facets: map[string]map[string]int{}}
 	hits := resp.Hits[min(int(skip), len(resp.Hits)):]
+	sn := words.NewSnippeter(q.Text, words.SnippetLen)
 	for _, h := range hits[:min(q.Limit, len(hits))] {
 		r, err := decodeHit(h)
 		if err != nil {
 			return index.Result{}, err
 		}
-		r.Snippet = words.Snippet(r.Description, q.Text, words.SnippetLen)
+		r.Snippet = sn.Snippet(r.Description)
 		out.Hits = append(out.Hits, r)
 	}
 	counted := map[string]map[string]int{}

@@ -22,9 +22,35 @@ type span struct{ start, end int }
 // item) reads as " · ", so lines do not run together. A sentence longer
 // than n is cut at words around its first match, with "…" where text is
 // left out. Snippet is empty when query has no words or text holds none
-// of them.
+// of them. To make the snippets of many texts for one query, use a
+// Snippeter.
 func Snippet(text, query string, n int) string {
+	return NewSnippeter(query, n).Snippet(text)
+}
+
+// Snippeter makes the snippets of one query (see Snippet), remembering
+// which words of the texts it has seen match: the hits of a search share
+// most of their vocabulary.
+type Snippeter struct {
+	qs    []string
+	n     int
+	m     *matcher
+	known map[string]int // word of a text → the query word it matches, or -1
+}
+
+// NewSnippeter returns a Snippeter for query, making snippets of about n
+// characters.
+func NewSnippeter(query string, n int) *Snippeter {
 	qs := Query(query)
+	return &Snippeter{qs: qs, n: n, m: newMatcher(qs, LastIsPrefix(query)), known: map[string]int{}}
+}
+
+// maxKnown bounds what a Snippeter remembers.
+const maxKnown = 1 << 14
+
+// Snippet returns the snippet of text.
+func (sn *Snippeter) Snippet(text string) string {
+	qs, n := sn.qs, sn.n
 	if len(qs) == 0 || text == "" || n <= 0 {
 		return ""
 	}
@@ -34,19 +60,19 @@ func Snippet(text, query string, n int) string {
 		word int
 	}
 	var hits []hit
-	m := newMatcher(qs, LastIsPrefix(query))
-	known := map[string]int{} // word of text → the query word it matches, or -1
 	Tokenize(text, nil, func(w []byte, start, end int) {
-		q, ok := known[string(w)]
+		q, ok := sn.known[string(w)]
 		if !ok {
 			q = -1
 			for i := range qs {
-				if _, ok := m.match(i, w); ok {
+				if _, ok := sn.m.match(i, w); ok {
 					q = i
 					break
 				}
 			}
-			known[string(w)] = q
+			if len(sn.known) < maxKnown {
+				sn.known[string(w)] = q
+			}
 		}
 		if q >= 0 {
 			hits = append(hits, hit{span{start, end}, q})
