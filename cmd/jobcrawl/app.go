@@ -65,6 +65,7 @@ func commands() []command {
 		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
+		{"version", "[--json]", "print the version, and the module version and commit of the build", runVersion},
 	}
 }
 
@@ -124,8 +125,8 @@ func runEnv(ctx context.Context, e *env, args []string) error {
 		}
 		usage(stdout)
 		return nil
-	case "version", "--version":
-		fmt.Fprintln(stdout, "jobcrawl", version)
+	case "--version":
+		fmt.Fprintln(stdout, buildInfo())
 		return nil
 	}
 	for _, c := range commands() {
@@ -137,8 +138,6 @@ func runEnv(ctx context.Context, e *env, args []string) error {
 	return usagef("unknown command %q", name)
 }
 
-const version = "0.1.0"
-
 func usage(w io.Writer) {
 	fmt.Fprintln(w, "jobcrawl crawls careers sites into a de-duplicated, searchable index of job postings.")
 	fmt.Fprintln(w, "\nUsage: jobcrawl COMMAND [flags]")
@@ -147,7 +146,6 @@ func usage(w io.Writer) {
 		fmt.Fprintf(w, "  %-9s %s\n", c.name, c.summary)
 	}
 	fmt.Fprintln(w, "  help      show this help, or a command's: jobcrawl help crawl")
-	fmt.Fprintln(w, "  version   print the version")
 	fmt.Fprintln(w, "\nEvery command reads --config (default ./config.yaml).")
 	fmt.Fprintln(w, "Exit codes: 0 ok, 1 a site failed or the work could not be done, 2 usage or configuration error, 130 interrupted.")
 }

@@ -10,6 +10,7 @@ import (
 	"net/http/httptest"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 
@@ -194,5 +195,20 @@ func TestPlainSnippet(t *testing.T) {
 	got := plainSnippet("Build <mark>Go</mark> &amp; &lt;Rust&gt; services.")
 	if want := "Build Go & <Rust> services."; got != want {
 		t.Errorf("got %q, want %q", got, want)
+	}
+}
+
+func TestVersion(t *testing.T) {
+	code, out, _ := jobcrawl(t, "version", "--json")
+	var b build
+	if err := json.Unmarshal([]byte(out), &b); code != exitOK || err != nil {
+		t.Fatalf("version --json: exit %d, %v\n%s", code, err, out)
+	}
+	if b.Version != version || b.Go != runtime.Version() || b.Module == "" {
+		t.Errorf("version --json: %+v", b)
+	}
+	code, out, _ = jobcrawl(t, "--version")
+	if code != exitOK || !strings.HasPrefix(out, "jobcrawl "+version+" (module ") {
+		t.Errorf("--version: exit %d, %q", code, out)
 	}
 }
