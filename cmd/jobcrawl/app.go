@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -65,6 +66,7 @@ func commands() []command {
 		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
+		{"completion", "bash|zsh|fish", "print a shell completion script", runCompletion},
 		{"version", "[--json]", "print the version, and the module version and commit of the build", runVersion},
 	}
 }
@@ -81,6 +83,9 @@ type env struct {
 	// listening, when set (by tests), is told the daemon's HTTP address
 	// once it serves.
 	listening func(url string)
+	// flagSets, when not nil, collects each command's flag set as it is
+	// made (for shell completion).
+	flagSets map[string]*flag.FlagSet
 }
 
 func (e *env) commonFlags(fs *flag.FlagSet) {
@@ -151,17 +156,116 @@ func usage(w io.Writer) {
 }
 
 // newFlagSet makes a sub-command's flag set with the shared flags and a
-// usage text.
+// manual page for --help (see manual).
 func (e *env) newFlagSet(name, args, about string) *flag.FlagSet {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(e.stderr)
 	e.commonFlags(fs)
-	fs.Usage = func() {
-		w := fs.Output()
-		fmt.Fprintf(w, "Usage: jobcrawl %s %s\n\n%s\n\nFlags:\n", name, args, about)
-		fs.PrintDefaults()
+	fs.Usage = func() { manual(fs.Output(), fs, name, args, about) }
+	if e.flagSets != nil {
+		e.flagSets[name] = fs
 	}
 	return fs
+}
+
+// commonFlagNames are the flags every command shares (see commonFlags).
+var commonFlagNames = []string{"config", "log-format", "log-level"}
+
+// examples are shown at the end of a command's manual.
+var examples = map[string][]string{
+	"crawl": {
+		"jobcrawl crawl --demo                 # a built-in demo site into ./data-demo",
+		"jobcrawl crawl --site contoso --json  # one site, a JSON summary",
+	},
+	"daemon": {"jobcrawl daemon --listen 127.0.0.1:7800"},
+	"search": {
+		"jobcrawl search kubernetes --filter countries=Germany --facet job_family",
+		"jobcrawl search --sort date_posted:desc --limit 5 --json",
+		"jobcrawl search engineer --server http://127.0.0.1:7800",
+	},
+	"extract":  {"jobcrawl extract --explain https://careers.example.com/jobs/322695"},
+	"validate": {"jobcrawl validate --config /etc/jobcrawl/config.yaml"},
+	"add": {
+		"jobcrawl add https://boards.greenhouse.io/contoso",
+		"jobcrawl add https://careers.example.com/ --write",
+	},
+	"completion": {
+		"jobcrawl completion bash > /etc/bash_completion.d/jobcrawl",
+		"jobcrawl completion zsh > \"${fpath[1]}/_jobcrawl\"",
+		"jobcrawl completion fish > ~/.config/fish/completions/jobcrawl.fish",
+	},
+	"version": {"jobcrawl version --json"},
+}
+
+// manual writes a command's help as a manual page: name, synopsis,
+// description, options (its own, then the shared ones), exit status and
+// examples.
+func manual(w io.Writer, fs *flag.FlagSet, name, args, about string) {
+	summary := ""
+	for _, c := range commands() {
+		if c.name == name {
+			summary = c.summary
+		}
+	}
+	fmt.Fprintf(w, "NAME\n    jobcrawl %s - %s\n\n", name, summary)
+	fmt.Fprintf(w, "SYNOPSIS\n    jobcrawl %s %s\n\n", name, args)
+	fmt.Fprintf(w, "DESCRIPTION\n%s\n", indent(about, "    "))
+	var own, common []*flag.Flag
+	fs.VisitAll(func(f *flag.Flag) {
+		if slices.Contains(commonFlagNames, f.Name) {
+			common = append(common, f)
+		} else {
+			own = append(own, f)
+		}
+	})
+	for _, sec := range []struct {
+		title string
+		flags []*flag.Flag
+	}{{"OPTIONS", own}, {"COMMON OPTIONS", common}} {
+		if len(sec.flags) == 0 {
+			continue
+		}
+		fmt.Fprintf(w, "\n%s\n", sec.title)
+		for _, f := range sec.flags {
+			arg, usage := flag.UnquoteUsage(f)
+			line := "    --" + f.Name
+			if arg != "" {
+				line += " " + strings.ToUpper(arg)
+			}
+			if !isZeroDefault(f) {
+				usage += fmt.Sprintf(" (default %s)", f.DefValue)
+			}
+			fmt.Fprintf(w, "%s\n        %s\n", line, usage)
+		}
+	}
+	fmt.Fprintln(w, "\nEXIT STATUS\n    0 ok; 1 a site failed or the work could not be done; 2 usage or configuration error; 130 interrupted.")
+	if ex := examples[name]; len(ex) > 0 {
+		fmt.Fprintln(w, "\nEXAMPLES")
+		for _, x := range ex {
+			fmt.Fprintln(w, "    "+x)
+		}
+	}
+}
+
+// isZeroDefault reports whether f's default is its type's zero value (not
+// worth printing).
+func isZeroDefault(f *flag.Flag) bool {
+	switch f.DefValue {
+	case "", "0", "false", "0s", "[]":
+		return true
+	}
+	return false
+}
+
+// indent prefixes every non-empty line of s.
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		if l != "" {
+			lines[i] = prefix + l
+		}
+	}
+	return strings.Join(lines, "\n")
 }
 
 // parse parses flags anywhere among the arguments ("search engineer --json")

@@ -21,9 +21,11 @@ import (
 func runSearch(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--limit N] [--offset N] [--json] [--server URL]",
 		"Searches the index. Every word of QUERY must match the title, company, job family,\n"+
-			"team, department, locations, description or qualifications (or be a job number).\n"+
-			"Filters on one field are OR-ed, filters on different fields AND-ed. Open postings\n"+
-			"only, unless a status filter says otherwise (--filter status=closed) or --all.\n\n"+
+			"team, department, locations, description or qualifications (or be a job number);\n"+
+			"the last word also as a prefix, and words of 5 letters or more with a typo (two\n"+
+			"from 9). Filters on one field are OR-ed, filters on different fields AND-ed, values\n"+
+			"matched whatever their case. Open postings only, unless a status filter says\n"+
+			"otherwise (--filter status=closed) or --all. See docs/search.md.\n\n"+
 			"Filterable and facet fields: "+strings.Join(index.FacetFields, ", ")+"\n"+
 			"Sortable fields: "+strings.Join(index.SortFields, ", ")+"\n\n"+
 			"The embedded index serves one process at a time: while the daemon runs, search\n"+
