@@ -66,6 +66,7 @@ func commands() []command {
 		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
+		{"healthcheck", "[--server URL]", "ask a running daemon whether it is healthy (for container health checks)", runHealthcheck},
 		{"completion", "bash|zsh|fish", "print a shell completion script", runCompletion},
 		{"version", "[--json]", "print the version, and the module version and commit of the build", runVersion},
 	}
@@ -194,7 +195,8 @@ var examples = map[string][]string{
 		"jobcrawl completion zsh > \"${fpath[1]}/_jobcrawl\"",
 		"jobcrawl completion fish > ~/.config/fish/completions/jobcrawl.fish",
 	},
-	"version": {"jobcrawl version --json"},
+	"version":     {"jobcrawl version --json"},
+	"healthcheck": {"jobcrawl healthcheck --server http://127.0.0.1:7800"},
 }
 
 // manual writes a command's help as a manual page: name, synopsis,
