@@ -9,11 +9,13 @@ import (
 	"io"
 	"net/http"
 	"net/url"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/jobcrawl/jobcrawl/extract"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 )
@@ -34,7 +36,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	fs.Var(&filters, "filter", "keep postings whose `field=value` (repeatable)")
 	fs.Var(&facets, "facet", "count the values of `field` among the matches (repeatable)")
 	sortSpec := fs.String("sort", "", "order by `field:asc|desc` (default: relevance, then newest)")
-	limit := fs.Int("limit", 20, "hits to return (at most 1000)")
+	limit := fs.Int("limit", 20, "hits to return (at most 1000; 0: facets only)")
 	offset := fs.Int("offset", 0, "hits to skip")
 	all := fs.Bool("all", false, "include closed postings")
 	asJSON := fs.Bool("json", false, `print {"total","hits","facets"} as JSON`)
@@ -44,8 +46,12 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	q := index.Query{Text: strings.Join(pos, " "), Facets: facets, Limit: *limit, Offset: *offset}
-	if *limit == 0 {
-		return usagef("--limit: must be at least 1")
+	facetsOnly := *limit == 0
+	if facetsOnly {
+		if len(facets) == 0 {
+			return usagef("--limit 0 returns facets only: name at least one --facet")
+		}
+		q.Limit = 1
 	}
 	if q.Filters, err = index.ParseFilters(filters); err != nil {
 		return usageError{err}
@@ -57,33 +63,23 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		}
 		q.Sort = []index.Sort{s}
 	}
+	userFilters := q.Filters
 	if !*all && !q.HasFilter("status") {
 		q.Filters = append(q.Filters, index.Filter{Field: "status", Values: []string{index.StatusOpen}})
 	}
 	if err := q.Validate(); err != nil {
 		return usageError{err}
 	}
-	var res index.Result
+	var search func(index.Query) (index.Result, error)
 	if *server != "" {
-		params := url.Values{"filter": filters, "facet": facets}
-		if q.Text != "" {
-			params.Set("q", q.Text)
-		}
-		if *sortSpec != "" {
-			params.Set("sort", *sortSpec)
-		}
-		params.Set("limit", strconv.Itoa(q.Limit))
-		params.Set("offset", strconv.Itoa(q.Offset))
-		if *all {
-			params.Set("all", "true")
-		}
-		if res, err = remoteSearch(ctx, *server, params); err != nil {
-			return err
-		}
+		search = func(q index.Query) (index.Result, error) { return remoteSearch(ctx, *server, queryParams(q)) }
 	} else {
 		cfg, err := loadConfigOrDefault(e.configPath)
 		if err != nil {
 			return err
+		}
+		if cfg.Index.Backend == "embedded" && !embedded.Exists(cfg.dataDir()) {
+			return noIndexError(cfg)
 		}
 		ix, err := openIndex(cfg)
 		if errors.Is(err, embedded.ErrLocked) {
@@ -93,31 +89,154 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 			return err
 		}
 		defer ix.Close()
-		if res, err = ix.Search(ctx, q); err != nil {
+		search = func(q index.Query) (index.Result, error) {
+			res, err := ix.Search(ctx, q)
 			if errors.Is(err, index.ErrBadQuery) {
-				return usageError{err}
+				return res, usageError{err}
 			}
+			return res, err
+		}
+	}
+	res, err := search(q)
+	if err != nil {
+		return err
+	}
+	if facetsOnly {
+		res.Hits = []index.Record{}
+	}
+	var hints []string
+	if res.Total == 0 && len(userFilters) > 0 {
+		if hints, err = unknownValues(search, userFilters, q.Filters[len(userFilters):]); err != nil {
 			return err
 		}
 	}
 	if *asJSON {
+		for _, h := range hints {
+			fmt.Fprintln(e.stderr, h)
+		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
 		return enc.Encode(res)
 	}
-	printResults(e.stdout, q, res)
+	printResults(e.stdout, q, res, facetsOnly, time.Now())
+	for _, h := range hints {
+		fmt.Fprintln(e.stdout, h)
+	}
 	return nil
 }
 
-func printResults(w io.Writer, q index.Query, res index.Result) {
+// noIndexError says that there is no index to search where the
+// configuration points, and where that is, rather than creating an empty
+// one.
+func noIndexError(cfg *Config) error {
+	where := "config " + cfg.path
+	if cfg.path == "" {
+		wd, _ := os.Getwd()
+		where = fmt.Sprintf("no %s in %s, so the default data_dir", defaultConfigPath, wd)
+	}
+	return fmt.Errorf("no index in %s (%s): nothing has been crawled there yet.\n"+
+		"Crawl first (jobcrawl crawl, or jobcrawl crawl --demo to try it), or point --config at your configuration", cfg.dataDir(), where)
+}
+
+// queryParams are the GET /api/search parameters of q.
+func queryParams(q index.Query) url.Values {
+	params := url.Values{}
+	if q.Text != "" {
+		params.Set("q", q.Text)
+	}
+	for _, f := range q.Filters {
+		for _, v := range f.Values {
+			params.Add("filter", f.Field+"="+v)
+		}
+	}
+	for _, f := range q.Facets {
+		params.Add("facet", f)
+	}
+	for _, s := range q.Sort {
+		dir := "asc"
+		if s.Desc {
+			dir = "desc"
+		}
+		params.Add("sort", s.Field+":"+dir)
+	}
+	params.Set("limit", strconv.Itoa(q.Limit))
+	params.Set("offset", strconv.Itoa(q.Offset))
+	if !q.HasFilter("status") {
+		params.Set("all", "true")
+	}
+	return params
+}
+
+// maxHintValues is how many existing values a hint lists.
+const maxHintValues = 10
+
+// unknownValues explains an empty result: for each filter value that no
+// posting has (within base, the status filter), a line naming the values
+// that exist, the most frequent first.
+func unknownValues(search func(index.Query) (index.Result, error), filters, base []index.Filter) ([]string, error) {
+	var hints []string
+	for _, f := range filters {
+		res, err := search(index.Query{Filters: base, Facets: []string{f.Field}, Limit: 1, FacetSize: 1000})
+		if err != nil {
+			return nil, err
+		}
+		counts := res.Facets[f.Field]
+		have := map[string]bool{}
+		for v := range counts {
+			have[strings.ToLower(strings.TrimSpace(v))] = true
+		}
+		for _, v := range f.Values {
+			if have[strings.ToLower(strings.TrimSpace(v))] {
+				continue
+			}
+			if len(counts) == 0 {
+				hints = append(hints, fmt.Sprintf("No posting has any %s.", f.Field))
+				continue
+			}
+			top := sortedValues(counts)
+			more := ""
+			if len(top) > maxHintValues {
+				more = fmt.Sprintf(", and %d more (--facet %s --limit 0 lists them)", len(top)-maxHintValues, f.Field)
+				top = top[:maxHintValues]
+			}
+			for i, k := range top {
+				top[i] = fmt.Sprintf("%s (%d)", k, counts[k])
+			}
+			hints = append(hints, fmt.Sprintf("No posting has %s=%q. Values of %s: %s%s.", f.Field, v, f.Field, strings.Join(top, ", "), more))
+		}
+	}
+	return hints, nil
+}
+
+// sortedValues are the keys of counts, the most frequent first.
+func sortedValues(counts map[string]int) []string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	sort.Slice(keys, func(i, j int) bool {
+		if counts[keys[i]] != counts[keys[j]] {
+			return counts[keys[i]] > counts[keys[j]]
+		}
+		return keys[i] < keys[j]
+	})
+	return keys
+}
+
+func printResults(w io.Writer, q index.Query, res index.Result, facetsOnly bool, now time.Time) {
 	what := "postings"
 	if q.Text != "" {
 		what = fmt.Sprintf("postings match %q", q.Text)
 	}
-	if res.Total == 0 {
+	switch {
+	case res.Total == 0:
 		fmt.Fprintf(w, "No %s.\n", strings.Replace(what, "postings match", "posting matches", 1))
-	} else {
-		fmt.Fprintf(w, "%d–%d of %d %s\n", q.Offset+min(1, len(res.Hits)), q.Offset+len(res.Hits), res.Total, what)
+	case facetsOnly:
+		fmt.Fprintf(w, "%d %s\n", res.Total, what)
+	case len(res.Hits) == 0:
+		fmt.Fprintf(w, "Nothing at offset %d: %d %s, the last at offset %d.\n", q.Offset, res.Total, what, res.Total-1)
+	default:
+		fmt.Fprintf(w, "%d–%d of %d %s\n", q.Offset+1, q.Offset+len(res.Hits), res.Total, what)
 	}
 	for _, h := range res.Hits {
 		fmt.Fprintf(w, "\n  %s  (#%s)\n", h.Title, h.JobNumber)
@@ -125,8 +244,9 @@ func printResults(w io.Writer, q index.Query, res index.Result) {
 		if len(h.Locations) > 0 {
 			meta = append(meta, strings.Join(h.Locations, "; "))
 		}
+		meta = append(meta, salaryText(h.Posting))
 		if h.DatePosted != "" {
-			meta = append(meta, "posted "+h.DatePosted)
+			meta = append(meta, "posted "+h.DatePosted+age(h.DatePosted, now))
 		}
 		if h.Status == index.StatusClosed {
 			meta = append(meta, "CLOSED")
@@ -138,21 +258,74 @@ func printResults(w io.Writer, q index.Query, res index.Result) {
 	}
 	for _, f := range q.Facets {
 		counts := res.Facets[f]
-		keys := make([]string, 0, len(counts))
-		for k := range counts {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			if counts[keys[i]] != counts[keys[j]] {
-				return counts[keys[i]] > counts[keys[j]]
-			}
-			return keys[i] < keys[j]
-		})
 		fmt.Fprintf(w, "\n%s:\n", f)
-		for _, k := range keys {
+		for _, k := range sortedValues(counts) {
 			fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
 		}
 	}
+}
+
+// salaryText reads a posting's pay: "USD 120,000–150,000 per year".
+func salaryText(p extract.Posting) string {
+	if p.SalaryMin == 0 && p.SalaryMax == 0 {
+		return ""
+	}
+	amount := func(v float64) string {
+		s := strconv.FormatFloat(v, 'f', -1, 64)
+		whole, frac, _ := strings.Cut(s, ".")
+		var b strings.Builder
+		for i, c := range whole {
+			if i > 0 && (len(whole)-i)%3 == 0 {
+				b.WriteByte(',')
+			}
+			b.WriteRune(c)
+		}
+		if frac != "" {
+			b.WriteString("." + frac)
+		}
+		return b.String()
+	}
+	var s string
+	switch {
+	case p.SalaryMin > 0 && p.SalaryMax > 0 && p.SalaryMin != p.SalaryMax:
+		s = amount(p.SalaryMin) + "–" + amount(p.SalaryMax)
+	case p.SalaryMin > 0:
+		s = amount(p.SalaryMin)
+	default:
+		s = "up to " + amount(p.SalaryMax)
+	}
+	if p.SalaryCurrency != "" {
+		s = p.SalaryCurrency + " " + s
+	}
+	if p.SalaryPeriod != "" {
+		s += " per " + p.SalaryPeriod
+	}
+	return s
+}
+
+// age is how long ago a date was, for a reader: " (today)", " (3 days
+// ago)", " (5 weeks ago)"; empty for a date it cannot read or in the future.
+func age(date string, now time.Time) string {
+	t, err := time.Parse(time.DateOnly, date)
+	if err != nil {
+		return ""
+	}
+	days := int(now.UTC().Truncate(24*time.Hour).Sub(t) / (24 * time.Hour))
+	switch {
+	case days < 0:
+		return ""
+	case days == 0:
+		return " (today)"
+	case days == 1:
+		return " (yesterday)"
+	case days < 14:
+		return fmt.Sprintf(" (%d days ago)", days)
+	case days < 60:
+		return fmt.Sprintf(" (%d weeks ago)", days/7)
+	case days < 730:
+		return fmt.Sprintf(" (%d months ago)", days/30)
+	}
+	return fmt.Sprintf(" (%d years ago)", days/365)
 }
 
 func nonEmpty(s []string) []string {

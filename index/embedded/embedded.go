@@ -48,6 +48,13 @@ func Open(dir string) (*Index, error) {
 	return ix, nil
 }
 
+// Exists reports whether dir holds an embedded index (of this release or
+// an earlier one), so that a reader can say "nothing crawled yet" instead of
+// creating an empty one.
+func Exists(dir string) bool {
+	return exists(filepath.Join(dir, engine.DBFile)) || exists(filepath.Join(dir, legacyDir))
+}
+
 func exists(path string) bool {
 	_, err := os.Stat(path)
 	return err == nil
