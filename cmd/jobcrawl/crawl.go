@@ -279,15 +279,13 @@ func (p *progress) done() {
 const demoAddr = "127.0.0.1:7899"
 
 // demoConfig serves the built-in demo site on loopback until stop is
-// called and returns a configuration that crawls it. The data directory is
-// the one of the configuration file when there is one, else ./data.
+// called and returns a configuration that crawls it (see demoIndex for
+// where its postings go).
 func demoConfig(path string) (cfg *Config, stop func(), err error) {
-	loaded, err := loadConfigOrDefault(path)
+	cfg, err = demoIndex(path)
 	if err != nil {
 		return nil, nil, err
 	}
-	c := *loaded
-	cfg = &c
 	// The same address every time when it is free, so the demo's postings
 	// keep their URLs and a second crawl finds them unchanged.
 	ln, err := net.Listen("tcp", demoAddr)
@@ -311,4 +309,19 @@ func demoConfig(path string) (cfg *Config, stop func(), err error) {
 		return nil, nil, errors.New("demo site config: " + err.Error())
 	}
 	return cfg, func() { srv.Close() }, nil
+}
+
+// demoIndex is the configuration at path (or the default one) with its
+// index moved aside for the demo, so that demo postings never mix into a
+// real index: data_dir gets "-demo" appended (./data-demo), a Meilisearch
+// index uid "_demo" (jobs_demo).
+func demoIndex(path string) (*Config, error) {
+	loaded, err := loadConfigOrDefault(path)
+	if err != nil {
+		return nil, err
+	}
+	c := *loaded
+	c.DataDir = strings.TrimRight(c.DataDir, `/\`) + "-demo"
+	c.Index.Meilisearch.Index += "_demo"
+	return &c, nil
 }

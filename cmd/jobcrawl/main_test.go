@@ -186,8 +186,19 @@ func TestCrawlDemo(t *testing.T) {
 	if code != exitOK || !strings.Contains(out, "demo") {
 		t.Fatalf("crawl --demo: exit %d\n%s%s", code, out, errOut)
 	}
-	if _, err := os.Stat(filepath.Join(filepath.Dir(cfg), "data", "engine.db")); err != nil {
-		t.Errorf("the index is not in the config's data_dir: %v", err)
+	dir := filepath.Dir(cfg)
+	if _, err := os.Stat(filepath.Join(dir, "data-demo", "engine.db")); err != nil {
+		t.Errorf("the demo's index is not beside the config's data_dir: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "data")); !os.IsNotExist(err) {
+		t.Errorf("the demo wrote into the real data_dir (%v)", err)
+	}
+	code, out, _ = jobcrawl(t, "search", "--demo", "--config", cfg, "--limit", "1")
+	if code != exitOK || !strings.HasPrefix(out, "1–1 of 60 postings") {
+		t.Errorf("search --demo: exit %d\n%s", code, out)
+	}
+	if code, _, errOut := jobcrawl(t, "search", "--config", cfg); code != exitSiteFailed || !strings.Contains(errOut, "no index in") {
+		t.Errorf("search without --demo finds no index: exit %d %s", code, errOut)
 	}
 }
 

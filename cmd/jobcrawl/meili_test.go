@@ -99,8 +99,9 @@ func TestMeiliURLOverridesTheFile(t *testing.T) {
 	cfg := meiliConfig(t, "http://127.0.0.1:1", "")
 	t.Setenv("MEILI_URL", srv.URL)
 	code, out, errOut := jobcrawl(t, "crawl", "--demo", "--config", cfg)
-	if code != exitOK || len(srv.Documents("jobs")) != 60 {
-		t.Fatalf("crawl with MEILI_URL: exit %d, %d documents\n%s%s", code, len(srv.Documents("jobs")), out, errOut)
+	if code != exitOK || len(srv.Documents("jobs_demo")) != 60 || len(srv.Documents("jobs")) != 0 {
+		t.Fatalf("crawl --demo with MEILI_URL: exit %d, %d documents in jobs_demo, %d in jobs\n%s%s", code,
+			len(srv.Documents("jobs_demo")), len(srv.Documents("jobs")), out, errOut)
 	}
 	code, out, _ = jobcrawl(t, "validate", "--config", cfg)
 	if code != exitOK || !strings.Contains(out, srv.URL) {

@@ -40,6 +40,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	offset := fs.Int("offset", 0, "hits to skip")
 	all := fs.Bool("all", false, "include closed postings")
 	asJSON := fs.Bool("json", false, `print {"total","hits","facets"} as JSON`)
+	demo := fs.Bool("demo", false, "search the demo's index (what crawl --demo and daemon --demo filled), not the configured one")
 	server := fs.String("server", "", "search through a running daemon at `URL` (http://127.0.0.1:7800) instead of opening the index")
 	pos, err := e.parse(fs, args)
 	if err != nil {
@@ -74,7 +75,11 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 	if *server != "" {
 		search = func(q index.Query) (index.Result, error) { return remoteSearch(ctx, *server, queryParams(q)) }
 	} else {
-		cfg, err := loadConfigOrDefault(e.configPath)
+		load := loadConfigOrDefault
+		if *demo {
+			load = demoIndex
+		}
+		cfg, err := load(e.configPath)
 		if err != nil {
 			return err
 		}
