@@ -100,6 +100,17 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 		m.sample("", running, "site", st.Name)
 	}
 
+	g := s.gate
+	m.family("jobcrawl_search_in_flight", "gauge", "Searches running (API and search page).")
+	m.sample("", float64(g.running()))
+	m.family("jobcrawl_search_queued", "gauge", "Searches waiting for a slot under search.max_concurrent.")
+	m.sample("", float64(g.waiting.Load()))
+	m.family("jobcrawl_search_max_concurrent", "gauge", "search.max_concurrent: searches that may run at once.")
+	m.sample("", float64(cap(g.slots)))
+	m.family("jobcrawl_search_rejected_total", "counter", "Searches answered 503, by reason (queue_full, queue_timeout).")
+	m.sample("", float64(g.rejectedFull.Load()), "reason", rejectQueueFull)
+	m.sample("", float64(g.rejectedTimer.Load()), "reason", rejectQueueTimeout)
+
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
 	if is, err := s.index.Stats(ctx); err != nil {

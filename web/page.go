@@ -60,11 +60,12 @@ func staticHandler() http.Handler {
 	})
 }
 
-// pageSize is how many hits a page shows.
-const pageSize = 20
+// defaultPageSize is how many hits a page shows, unless the largest page
+// a search may ask (SearchLimits.MaxLimit) is smaller.
+const defaultPageSize = 20
 
 // maxPage keeps the page within the index's comfortable depth.
-const maxPage = maxOffset / pageSize
+func (s *Server) maxPage() int { return maxOffset / s.pageSize }
 
 // pageFacets are the facets the search page offers, in order.
 var pageFacets = []struct{ field, label string }{
@@ -144,23 +145,34 @@ type hitView struct {
 	Locations          []string
 	DatePosted, Date   string
 	URL, Host          string
-	Snippet            string
-	Tags               []string
-	Closed             bool
+	// Snippet is the backend's excerpt around the matched words (already
+	// HTML, with <mark>), else the start of the description as text.
+	Snippet template.HTML
+	Tags    []string
+	Closed  bool
 }
 
 // searchPage is GET /: the search form, facets, hits and pages.
 func (s *Server) searchPage(w http.ResponseWriter, r *http.Request) {
-	v := r.URL.Query()
-	view := searchView{Title: "Search postings", AssetVersion: assetVersion, Query: strings.TrimSpace(v.Get("q")), Page: 1}
-	if v.Get("sort") == "newest" {
-		view.Sort = "newest"
+	view := searchView{Title: "Search postings", AssetVersion: assetVersion, Page: 1}
+	v, err := queryValues(r)
+	if err == nil {
+		view.Query = strings.TrimSpace(v.Get("q"))
+		if v.Get("sort") == "newest" {
+			view.Sort = "newest"
+		}
+		err = s.search(r.Context(), v, &view)
 	}
 	status := http.StatusOK
-	err := s.search(r.Context(), v, &view)
 	switch {
 	case isClientError(err):
 		status, view.Error = http.StatusBadRequest, clientMessage(err)
+		if utf8.RuneCountInString(view.Query) > maxQueryLen {
+			view.Query = clip(view.Query) // the page shows what it was asked, not all of it
+		}
+	case errors.Is(err, errBusy) || errors.Is(err, context.Canceled):
+		w.Header().Set("Retry-After", retryAfter(s.limits.QueueTimeout))
+		status, view.Error = http.StatusServiceUnavailable, "Too many searches at once; try again in a moment."
 	case err != nil:
 		s.log.Error("search page failed", "error", err)
 		status, view.Error = http.StatusInternalServerError, "The search failed; the daemon's log says why."
@@ -176,17 +188,15 @@ func (s *Server) search(ctx context.Context, v url.Values, view *searchView) err
 	if utf8.RuneCountInString(view.Query) > maxQueryLen {
 		return badRequest("the search is longer than %d characters", maxQueryLen)
 	}
-	if len(v["f"]) > maxFilters {
-		return badRequest("more than %d filters", maxFilters)
-	}
-	filters, err := index.ParseFilters(v["f"])
+	filters, err := parseFilters(v["f"])
 	if err != nil {
 		return err
 	}
+	maxPage := s.maxPage()
 	if p := v.Get("page"); p != "" {
 		n, err := strconv.Atoi(p)
 		if err != nil || n < 1 || n > maxPage {
-			return badRequest("page %q is not between 1 and %d", p, maxPage)
+			return badRequest("page %s is not between 1 and %d", quoted(p), maxPage)
 		}
 		view.Page = n
 	}
@@ -211,12 +221,20 @@ func (s *Server) search(ctx context.Context, v url.Values, view *searchView) err
 	}
 
 	main := base
-	main.Limit, main.Offset = pageSize, (view.Page-1)*pageSize
+	main.Limit, main.Offset = s.pageSize, (view.Page-1)*s.pageSize
 	for _, f := range pageFacets {
 		if active[f.field] == nil {
 			main.Facets = append(main.Facets, f.field)
 		}
 	}
+	// One slot for all of the page's searches: the page and the API share
+	// the cap, and a page under load waits its turn (or is turned away)
+	// once, not once per facet.
+	release, err := s.gate.enter(ctx)
+	if err != nil {
+		return err
+	}
+	defer release()
 	ctx, cancel := context.WithTimeout(ctx, searchTimeout)
 	defer cancel()
 	res, err := s.index.Search(ctx, main)
@@ -271,7 +289,7 @@ func (s *Server) search(ctx context.Context, v url.Values, view *searchView) err
 	}
 
 	view.Total = res.Total
-	view.Pages = max(1, (res.Total+pageSize-1)/pageSize)
+	view.Pages = max(1, (res.Total+s.pageSize-1)/s.pageSize)
 	if len(res.Hits) > 0 {
 		view.From, view.To = main.Offset+1, main.Offset+len(res.Hits)
 	}
@@ -320,7 +338,7 @@ func pageURL(v url.Values, change func(url.Values)) string {
 
 func newHitView(r index.Record) hitView {
 	h := hitView{ID: r.ID, Title: r.Title, Company: r.Company, Locations: r.Locations, DatePosted: r.DatePosted,
-		Date: displayDate(r), URL: webURL(r.URL), Host: host(r.URL), Snippet: snippet(r.Description, 240),
+		Date: displayDate(r), URL: webURL(r.URL), Host: host(r.URL), Snippet: hitSnippet(r),
 		Closed: r.Status == index.StatusClosed}
 	for _, t := range []string{r.JobFamily, valueLabel("workplace_type", r.WorkplaceType), valueLabel("employment_type", r.EmploymentType)} {
 		if t != "" {
@@ -359,6 +377,23 @@ func host(raw string) string {
 	return strings.TrimPrefix(u.Hostname(), "www.")
 }
 
+// hitSnippet is the backend's snippet of a hit (index.Record.Snippet: HTML,
+// escaped, with <mark> around the matched words), else the start of its
+// description, escaped here. Defence in depth: a snippet holding any other
+// markup than <mark> and </mark> is shown as text, not trusted.
+func hitSnippet(r index.Record) template.HTML {
+	if r.Snippet != "" && !strings.ContainsAny(markTags.Replace(r.Snippet), "<>") {
+		return template.HTML(r.Snippet)
+	}
+	text := r.Snippet
+	if text == "" {
+		text = snippet(r.Description, 240)
+	}
+	return template.HTML(template.HTMLEscapeString(text))
+}
+
+var markTags = strings.NewReplacer("<mark>", "", "</mark>", "")
+
 // snippet is the start of the text, cut at a word.
 func snippet(text string, n int) string {
 	text = strings.Join(strings.Fields(text), " ")
@@ -389,13 +424,18 @@ type fact struct{ Label, Value string }
 
 // postingPage is GET /postings/{id}: one posting, its text as text.
 func (s *Server) postingPage(w http.ResponseWriter, r *http.Request) {
+	if !utf8.ValidString(r.PathValue("id")) {
+		s.render(w, http.StatusBadRequest, "message", messageView{Title: "Bad request", AssetVersion: assetVersion,
+			Message: "The posting id is not valid UTF-8."})
+		return
+	}
 	rec, err := s.getRecord(r.Context(), r.PathValue("id"))
 	switch {
 	case errors.Is(err, index.ErrNotFound):
 		s.notFoundPage(w, r)
 		return
 	case err != nil:
-		s.log.Error("posting page failed", "id", r.PathValue("id"), "error", err)
+		s.log.Error("posting page failed", "id", clip(r.PathValue("id")), "error", err)
 		s.render(w, http.StatusInternalServerError, "message", messageView{Title: "Error", AssetVersion: assetVersion,
 			Message: "The posting could not be read; the daemon's log says why."})
 		return
@@ -462,7 +502,7 @@ type messageView struct {
 
 func (s *Server) notFoundPage(w http.ResponseWriter, r *http.Request) {
 	if strings.HasPrefix(r.URL.Path, "/api/") {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+		writeError(w, http.StatusNotFound, "no such endpoint: "+clip(r.Method)+" "+quoted(r.URL.Path))
 		return
 	}
 	s.render(w, http.StatusNotFound, "message", messageView{Title: "Not found", AssetVersion: assetVersion,

@@ -8,7 +8,10 @@ import (
 	"encoding/json"
 	"log/slog"
 	"net/http"
+	"runtime"
+	"strconv"
 	"time"
+	"unicode/utf8"
 
 	"github.com/jobcrawl/jobcrawl/daemon"
 	"github.com/jobcrawl/jobcrawl/index"
@@ -28,19 +31,88 @@ var _ Sites = (*daemon.Scheduler)(nil)
 
 // Server is the HTTP interface. It is an http.Handler.
 type Server struct {
-	index   index.Index
-	sites   Sites
-	log     *slog.Logger
-	handler http.Handler
+	index    index.Index
+	sites    Sites
+	log      *slog.Logger
+	limits   SearchLimits // with defaults filled
+	gate     *gate        // the searches running and waiting
+	pageSize int          // hits per search page: min(defaultPageSize, limits.MaxLimit)
+	handler  http.Handler
+}
+
+// SearchLimits bound the searches the server runs: how many at once, how
+// many wait for their turn and how long, and how large a page may be. They
+// bound the memory searches take (each holds its page of hits until it is
+// written) and keep the search page responsive under a flood of API calls.
+// A zero field takes its default (see WithDefaults).
+type SearchLimits struct {
+	// MaxConcurrent is how many searches run at once (default: 2 ×
+	// GOMAXPROCS, at least 4).
+	MaxConcurrent int
+	// Queue is how many more may wait for a slot (default: 2 ×
+	// MaxConcurrent; negative: none). Beyond it a search is answered 503.
+	Queue int
+	// QueueTimeout is how long a search may wait for a slot before it is
+	// answered 503 (default 2s).
+	QueueTimeout time.Duration
+	// MaxLimit is the largest page (limit) a search may ask for (default
+	// 100, at most index.MaxLimit).
+	MaxLimit int
+}
+
+// Defaults of SearchLimits.
+const (
+	DefaultQueueTimeout = 2 * time.Second
+	DefaultMaxLimit     = 100
+)
+
+// DefaultMaxConcurrent is the default of SearchLimits.MaxConcurrent: 2 ×
+// GOMAXPROCS, at least 4.
+func DefaultMaxConcurrent() int { return max(4, 2*runtime.GOMAXPROCS(0)) }
+
+// WithDefaults returns l with its zero fields set to their defaults.
+func (l SearchLimits) WithDefaults() SearchLimits {
+	if l.MaxConcurrent <= 0 {
+		l.MaxConcurrent = DefaultMaxConcurrent()
+	}
+	switch {
+	case l.Queue == 0:
+		l.Queue = 2 * l.MaxConcurrent
+	case l.Queue < 0:
+		l.Queue = 0
+	}
+	if l.QueueTimeout <= 0 {
+		l.QueueTimeout = DefaultQueueTimeout
+	}
+	if l.MaxLimit <= 0 {
+		l.MaxLimit = DefaultMaxLimit
+	}
+	l.MaxLimit = min(l.MaxLimit, index.MaxLimit)
+	return l
+}
+
+// Option changes a Server that New builds.
+type Option func(*Server)
+
+// WithSearchLimits sets the bounds of searches (see SearchLimits); without
+// it, or for its zero fields, the defaults apply.
+func WithSearchLimits(l SearchLimits) Option {
+	return func(s *Server) { s.limits = l }
 }
 
 // New returns the server of ix and sites. logger receives the requests
 // that failed on the server's side (and, at debug level, every request).
-func New(ix index.Index, sites Sites, logger *slog.Logger) *Server {
+func New(ix index.Index, sites Sites, logger *slog.Logger, opts ...Option) *Server {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	s := &Server{index: ix, sites: sites, log: logger}
+	for _, o := range opts {
+		o(s)
+	}
+	s.limits = s.limits.WithDefaults()
+	s.gate = newGate(s.limits.MaxConcurrent, s.limits.Queue, s.limits.QueueTimeout)
+	s.pageSize = min(defaultPageSize, s.limits.MaxLimit)
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/search", s.apiSearch)
 	mux.HandleFunc("GET /api/postings/{id}", s.apiPosting)
@@ -51,11 +123,11 @@ func New(ix index.Index, sites Sites, logger *slog.Logger) *Server {
 		"/api/sites/{name}": "GET", "/api/sites/{name}/run": "POST"} {
 		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", method)
-			writeError(w, http.StatusMethodNotAllowed, r.Method+" "+r.URL.Path+": use "+method)
+			writeError(w, http.StatusMethodNotAllowed, clip(r.Method)+" "+quoted(r.URL.Path)+": use "+method)
 		})
 	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusNotFound, "no such endpoint: "+r.Method+" "+r.URL.Path)
+		writeError(w, http.StatusNotFound, "no such endpoint: "+clip(r.Method)+" "+quoted(r.URL.Path))
 	})
 	mux.HandleFunc("GET /healthz", s.healthz)
 	mux.HandleFunc("GET /metrics", s.metrics)
@@ -110,4 +182,32 @@ type apiError struct {
 
 func writeError(w http.ResponseWriter, status int, msg string) {
 	writeJSON(w, status, apiError{Error: msg})
+}
+
+// echoLen is how much of a client's value a message repeats.
+const echoLen = 40
+
+// clip is s, or its first echoLen characters and "…" when it is longer:
+// every message that repeats what a client sent repeats it through clip
+// (or quoted), so that a 100 KB id or parameter never comes back whole.
+func clip(s string) string {
+	if len(s) <= echoLen || utf8.RuneCountInString(s) <= echoLen {
+		return s
+	}
+	i, n := 0, 0
+	for i = range s {
+		if n == echoLen {
+			break
+		}
+		n++
+	}
+	return s[:i] + "…"
+}
+
+// quoted is clip(s) in Go quotes, invalid UTF-8 escaped.
+func quoted(s string) string { return strconv.Quote(clip(s)) }
+
+// retryAfter is the Retry-After of a 503 for a busy server, in whole seconds.
+func retryAfter(d time.Duration) string {
+	return strconv.Itoa(max(1, int((d+time.Second-1)/time.Second)))
 }

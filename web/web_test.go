@@ -5,9 +5,11 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
+	"reflect"
 	"regexp"
 	"slices"
 	"strconv"
@@ -21,6 +23,7 @@ import (
 	"github.com/jobcrawl/jobcrawl/extract"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
+	"github.com/jobcrawl/jobcrawl/index/indextest"
 	"github.com/jobcrawl/jobcrawl/internal/demosite"
 	"github.com/jobcrawl/jobcrawl/web"
 )
@@ -258,7 +261,8 @@ func TestAPI(t *testing.T) {
 			{"facet=salary", `"salary" is not a facet`},
 			{"sort=title:sideways", "asc or desc"},
 			{"sort=description", `cannot sort by "description"`},
-			{"limit=5000", "over the maximum of 1000"},
+			{"limit=5000", "over the maximum of 100"},
+			{"limit=101", "over the maximum of 100"},
 			{"limit=abc", "not a number"},
 			{"limit=0", "at least 1"},
 			{"offset=-1", "negative"},
@@ -374,11 +378,9 @@ func TestAPI(t *testing.T) {
 
 	t.Run("healthz", func(t *testing.T) {
 		r := get(t, e.url+"/healthz")
-		h := decode[struct {
-			Status    string
-			Documents int
-		}](t, r)
-		if r.status != http.StatusOK || h.Status != "ok" || h.Documents != contoso+3 {
+		h := decode[health](t, r)
+		if r.status != http.StatusOK || h.Status != "ok" || h.Documents != contoso+3 ||
+			h.Components["index"] != "ok" || h.Components["scheduler"] != "ok" {
 			t.Errorf("got %d %+v", r.status, h)
 		}
 	})
@@ -571,4 +573,387 @@ func TestSearchPageHTML(t *testing.T) {
 			t.Errorf("unknown posting page: %d", r.status)
 		}
 	})
+}
+
+// health is the body of GET /healthz.
+type health struct {
+	Status     string
+	Components map[string]string
+	Documents  int
+}
+
+// liteEnv is a server over an index of generated postings (and the
+// hand-made ones), with a scheduler of no sites: for the tests that need no
+// crawl. wrap, when set, wraps the index the server sees.
+type liteEnv struct {
+	ix    index.Index
+	sched *daemon.Scheduler
+	url   string
+}
+
+func newLiteEnv(tb testing.TB, limits web.SearchLimits, wrap func(index.Index) index.Index) *liteEnv {
+	tb.Helper()
+	ix, err := embedded.Open(tb.TempDir())
+	if err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { ix.Close() })
+	if err := ix.Upsert(context.Background(), append(indextest.NewGenerator(7).Next(60), extraRecords()...)); err != nil {
+		tb.Fatal(err)
+	}
+	sched := daemon.New(&crawler.Crawler{Index: ix}, nil)
+	if err := sched.Start(daemon.Config{}); err != nil {
+		tb.Fatal(err)
+	}
+	tb.Cleanup(func() { sched.Stop(context.Background()) })
+	var served index.Index = ix
+	if wrap != nil {
+		served = wrap(ix)
+	}
+	srv := httptest.NewServer(web.New(served, sched, nil, web.WithSearchLimits(limits)))
+	tb.Cleanup(srv.Close)
+	return &liteEnv{ix: ix, sched: sched, url: srv.URL}
+}
+
+// longRun reports whether body repeats more than echo characters of a run
+// of c (what a test sent, 100 KB of it).
+func longRun(body string, c byte) bool {
+	return strings.Contains(body, strings.Repeat(string(c), 41))
+}
+
+func TestBadInput(t *testing.T) {
+	e := newLiteEnv(t, web.SearchLimits{}, nil)
+	long := strings.Repeat("x", 100<<10)
+
+	t.Run("invalid UTF-8: 400", func(t *testing.T) {
+		for _, u := range []string{
+			"/api/search?q=%ff",
+			"/api/search?q=caf%C3",
+			"/api/search?filter=team:%ff",
+			"/api/search?filter=%ff%fe:x",
+			"/api/search?facet=%ff",
+			"/api/search?sort=%ff",
+			"/api/search?limit=1%ff",
+			"/api/search?%ff=1",
+			"/api/postings/%ff",
+			"/api/postings/acme_%C0%80",
+			"/api/sites/%ff",
+		} {
+			r := get(t, e.url+u)
+			if msg := decode[struct{ Error string }](t, r).Error; r.status != http.StatusBadRequest || !strings.Contains(msg, "UTF-8") {
+				t.Errorf("%s: got %d %q, want 400 saying UTF-8", u, r.status, msg)
+			}
+		}
+		r := do(t, http.MethodPost, e.url+"/api/sites/%ff/run")
+		if r.status != http.StatusBadRequest || !strings.Contains(r.body, "UTF-8") {
+			t.Errorf("POST run of %%ff: got %d %s", r.status, r.body)
+		}
+		for _, u := range []string{"/?q=%ff", "/?f=team:%ff", "/?sort=%ff", "/postings/%ff"} {
+			if r := get(t, e.url+u); r.status != http.StatusBadRequest || strings.Contains(r.body, "\xff") {
+				t.Errorf("page %s: got %d, want 400 without the byte", u, r.status)
+			}
+		}
+	})
+
+	t.Run("malformed query string: 400", func(t *testing.T) {
+		r := get(t, e.url+"/api/search?q=%zz")
+		if r.status != http.StatusBadRequest {
+			t.Errorf("got %d %s, want 400", r.status, r.body)
+		}
+	})
+
+	t.Run("a 100 KB id or name is not echoed", func(t *testing.T) {
+		cases := []struct {
+			method, path string
+			status       int
+		}{
+			{http.MethodGet, "/api/postings/" + long, http.StatusNotFound},
+			{http.MethodGet, "/api/postings/acme_" + strings.Repeat("x", 500), http.StatusNotFound},
+			{http.MethodGet, "/api/sites/" + long, http.StatusNotFound},
+			{http.MethodPost, "/api/sites/" + long + "/run", http.StatusNotFound},
+			{http.MethodGet, "/api/" + long, http.StatusNotFound},
+			{http.MethodPost, "/api/postings/" + long, http.StatusMethodNotAllowed},
+			{http.MethodGet, "/postings/" + long, http.StatusNotFound},
+		}
+		for _, c := range cases {
+			r := do(t, c.method, e.url+c.path)
+			if r.status != c.status || len(r.body) > 300 && strings.HasPrefix(c.path, "/api/") || longRun(r.body, 'x') {
+				t.Errorf("%s %s…: got %d, %d bytes: %.200s; want %d, short", c.method, c.path[:20], r.status, len(r.body), r.body, c.status)
+			}
+			if strings.HasPrefix(c.path, "/api/") && !strings.Contains(r.body, "…") {
+				t.Errorf("%s %s…: %s, want the start of the value and …", c.method, c.path[:20], r.body)
+			}
+		}
+	})
+
+	t.Run("overlong parameters: 400, short", func(t *testing.T) {
+		for _, params := range []string{"q=" + long, "q=" + strings.Repeat("x", 501), "filter=team:" + long, "filter=" + long,
+			"filter=" + long + ":x", "facet=" + long, "sort=" + long, "limit=" + long, "offset=" + long, "all=" + long, long + "=1"} {
+			r := get(t, e.url+"/api/search?"+params)
+			msg := decode[struct{ Error string }](t, r).Error
+			if r.status != http.StatusBadRequest || len(r.body) > 400 || longRun(r.body, 'x') {
+				t.Errorf("%.20s…: got %d, %d bytes: %.300s; want 400, short", params, r.status, len(r.body), msg)
+			}
+		}
+		for _, params := range []string{"q=" + long, "f=team:" + long, "f=" + long, "page=" + long} {
+			r := get(t, e.url+"/?"+params)
+			if r.status != http.StatusBadRequest || longRun(r.body, 'x') {
+				t.Errorf("page %.20s…: got %d, %d bytes; want 400 without the value", params, r.status, len(r.body))
+			}
+		}
+	})
+
+	t.Run("limit over search.max_limit: 400 saying the maximum", func(t *testing.T) {
+		small := newLiteEnv(t, web.SearchLimits{MaxLimit: 10}, nil)
+		r := get(t, small.url+"/api/search?limit=11")
+		if msg := decode[struct{ Error string }](t, r).Error; r.status != http.StatusBadRequest || !strings.Contains(msg, "maximum of 10") {
+			t.Errorf("limit=11: got %d %q, want 400 saying the maximum of 10", r.status, msg)
+		}
+		if res := decode[searchResult](t, get(t, small.url+"/api/search?limit=10")); len(res.Hits) != 10 {
+			t.Errorf("limit=10: %d hits, want 10", len(res.Hits))
+		}
+		if res := decode[searchResult](t, get(t, small.url+"/api/search")); len(res.Hits) != 10 || res.Total <= 10 {
+			t.Errorf("no limit: %d hits of %d, want the maximum, 10", len(res.Hits), res.Total)
+		}
+		// the page shows pages of at most max_limit hits
+		if r := get(t, small.url+"/"); r.status != http.StatusOK || strings.Count(r.body, `<li class="hit">`) != 10 {
+			t.Errorf("page: %d, %d hits, want 10", r.status, strings.Count(r.body, `<li class="hit">`))
+		}
+	})
+}
+
+func TestSearchStream(t *testing.T) {
+	e := newLiteEnv(t, web.SearchLimits{}, nil)
+	r := get(t, e.url+"/api/search?q=engineer&facet=team&limit=100&filter=site:contoso")
+	q := index.Query{Text: "engineer", Facets: []string{"team"}, Limit: 100, Filters: []index.Filter{
+		{Field: "site", Values: []string{"contoso"}}, {Field: "status", Values: []string{"open"}}}}
+	if err := q.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	want, err := e.ix.Search(context.Background(), q)
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantJSON, _ := json.Marshal(want)
+	var got, wantAny any
+	if err := json.Unmarshal([]byte(r.body), &got); err != nil {
+		t.Fatalf("the streamed body is not JSON: %v\n%.500s", err, r.body)
+	}
+	json.Unmarshal(wantJSON, &wantAny)
+	if r.status != http.StatusOK || len(want.Hits) == 0 || !reflect.DeepEqual(got, wantAny) {
+		t.Errorf("got %d %.300s, want %.300s", r.status, r.body, wantJSON)
+	}
+	if r := get(t, e.url+"/api/search?q=zzzzqqq"); r.status != http.StatusOK || !strings.Contains(r.body, `"hits":[`+"\n]") {
+		t.Errorf("no hits: got %d %s, want an empty list", r.status, r.body)
+	}
+}
+
+// failingIndex fails Stats with an error that names the backend's server.
+type failingIndex struct{ index.Index }
+
+const secretURL = "http://meili.internal:7700"
+
+func (failingIndex) Stats(context.Context) (index.Stats, error) {
+	return index.Stats{}, fmt.Errorf("stats: Get %q: dial tcp 10.0.0.7:7700: connection refused", secretURL+"/indexes/jobs/stats")
+}
+
+func TestHealthz(t *testing.T) {
+	t.Run("ok", func(t *testing.T) {
+		e := newLiteEnv(t, web.SearchLimits{}, nil)
+		r := get(t, e.url+"/healthz")
+		if h := decode[health](t, r); r.status != http.StatusOK || h.Status != "ok" ||
+			!maps.Equal(h.Components, map[string]string{"index": "ok", "scheduler": "ok"}) {
+			t.Errorf("got %d %s", r.status, r.body)
+		}
+	})
+	t.Run("failing index: 503, no error text", func(t *testing.T) {
+		e := newLiteEnv(t, web.SearchLimits{}, func(ix index.Index) index.Index { return failingIndex{ix} })
+		r := get(t, e.url+"/healthz")
+		h := decode[health](t, r)
+		if r.status != http.StatusServiceUnavailable || h.Status != "failing" || h.Components["index"] != "failing" ||
+			h.Components["scheduler"] != "ok" {
+			t.Errorf("got %d %s", r.status, r.body)
+		}
+		for _, leak := range []string{"meili", "7700", "10.0.0.7", "dial", "refused", "stats"} {
+			if strings.Contains(r.body, leak) {
+				t.Errorf("the body says %q: %s", leak, r.body)
+			}
+		}
+	})
+	t.Run("stopped scheduler: 503", func(t *testing.T) {
+		e := newLiteEnv(t, web.SearchLimits{}, nil)
+		e.sched.Stop(context.Background())
+		r := get(t, e.url+"/healthz")
+		if h := decode[health](t, r); r.status != http.StatusServiceUnavailable || h.Components["scheduler"] != "failing" ||
+			h.Components["index"] != "ok" {
+			t.Errorf("got %d %s", r.status, r.body)
+		}
+	})
+}
+
+// blockingIndex holds every search until release is closed, and says on
+// entered when one starts.
+type blockingIndex struct {
+	index.Index
+	entered chan struct{}
+	release chan struct{}
+}
+
+func (b *blockingIndex) Search(ctx context.Context, q index.Query) (index.Result, error) {
+	b.entered <- struct{}{}
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+		return index.Result{}, ctx.Err()
+	}
+	return b.Index.Search(ctx, q)
+}
+
+// fetch is get for other goroutines: it returns its error.
+func fetch(u string) (response, error) {
+	resp, err := http.Get(u)
+	if err != nil {
+		return response{}, err
+	}
+	defer resp.Body.Close()
+	b, err := io.ReadAll(resp.Body)
+	return response{resp.StatusCode, resp.Header, string(b)}, err
+}
+
+func TestSearchCap(t *testing.T) {
+	const running, queue = 2, 3
+	blk := &blockingIndex{entered: make(chan struct{}, 100), release: make(chan struct{})}
+	e := newLiteEnv(t, web.SearchLimits{MaxConcurrent: running, Queue: queue, QueueTimeout: time.Hour},
+		func(ix index.Index) index.Index { blk.Index = ix; return blk })
+	released := false
+	defer func() {
+		if !released {
+			close(blk.release)
+		}
+	}()
+	metric := func(name string) float64 {
+		t.Helper()
+		return parseMetrics(t, get(t, e.url+"/metrics").body).samples[name]
+	}
+
+	results := make(chan response, running+queue)
+	errs := make(chan error, running+queue)
+	send := func(u string) {
+		go func() {
+			r, err := fetch(u)
+			if err != nil {
+				errs <- err
+				return
+			}
+			results <- r
+		}()
+	}
+	for i := range running {
+		send(fmt.Sprintf("%s/api/search?q=engineer&offset=%d", e.url, i))
+	}
+	for range running {
+		<-blk.entered
+	}
+	send(e.url + "/?q=analyst") // the page queues like the API
+	for range queue - 1 {
+		send(e.url + "/api/search?facet=team")
+	}
+	waitFor(t, "the queue to fill", func() bool { return metric("jobcrawl_search_queued") == queue })
+	if got := metric("jobcrawl_search_in_flight"); got != running {
+		t.Errorf("in flight: %v, want %d", got, running)
+	}
+
+	r := get(t, e.url+"/api/search?q=one+too+many")
+	if msg := decode[struct{ Error string }](t, r).Error; r.status != http.StatusServiceUnavailable || msg == "" {
+		t.Errorf("beyond the queue: got %d %q, want 503", r.status, msg)
+	}
+	if ra := r.header.Get("Retry-After"); ra != "3600" {
+		t.Errorf("Retry-After %q, want 3600 (the queue timeout, in seconds)", ra)
+	}
+	if r := get(t, e.url+"/?q=page"); r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") == "" ||
+		!strings.Contains(r.body, "Too many searches") {
+		t.Errorf("the page beyond the queue: got %d, Retry-After %q", r.status, r.header.Get("Retry-After"))
+	}
+	// what does not search is not held up
+	if r := get(t, e.url+"/api/postings/"+xssID); r.status != http.StatusOK {
+		t.Errorf("a posting while searches wait: %d", r.status)
+	}
+	if got := metric(`jobcrawl_search_rejected_total{reason="queue_full"}`); got != 2 {
+		t.Errorf("rejected (queue full): %v, want 2", got)
+	}
+
+	close(blk.release)
+	released = true
+	for range running + queue {
+		select {
+		case r := <-results:
+			if r.status != http.StatusOK {
+				t.Errorf("a held search: got %d %.200s, want 200", r.status, r.body)
+			}
+		case err := <-errs:
+			t.Error(err)
+		}
+	}
+	if r := get(t, e.url+"/api/search"); r.status != http.StatusOK {
+		t.Errorf("after the load: %d", r.status)
+	}
+	if got := metric("jobcrawl_search_in_flight") + metric("jobcrawl_search_queued"); got != 0 {
+		t.Errorf("in flight and queued after the load: %v, want 0", got)
+	}
+}
+
+func TestSearchQueueTimeout(t *testing.T) {
+	blk := &blockingIndex{entered: make(chan struct{}, 100), release: make(chan struct{})}
+	e := newLiteEnv(t, web.SearchLimits{MaxConcurrent: 1, Queue: 1, QueueTimeout: time.Millisecond},
+		func(ix index.Index) index.Index { blk.Index = ix; return blk })
+	done := make(chan response, 1)
+	go func() { r, _ := fetch(e.url + "/api/search"); done <- r }()
+	<-blk.entered
+	// the slot is held until release: waiting for it can only time out
+	r := get(t, e.url+"/api/search")
+	if r.status != http.StatusServiceUnavailable || r.header.Get("Retry-After") != "1" {
+		t.Errorf("got %d, Retry-After %q, want 503, 1", r.status, r.header.Get("Retry-After"))
+	}
+	close(blk.release)
+	if r := <-done; r.status != http.StatusOK {
+		t.Errorf("the held search: %d", r.status)
+	}
+	m := parseMetrics(t, get(t, e.url+"/metrics").body)
+	if got := m.samples[`jobcrawl_search_rejected_total{reason="queue_timeout"}`]; got != 1 {
+		t.Errorf("rejected (timeout): %v, want 1", got)
+	}
+}
+
+func TestSnippet(t *testing.T) {
+	const marked = `Build &lt;reliable&gt; <mark>pipelines</mark> &amp; more`
+	cases := []struct {
+		name, snippet, want, notWant string
+	}{
+		{"backend snippet shown as HTML", marked, `<p class="snippet">` + marked + `</p>`, ""},
+		{"other markup shown as text", `<b>x</b> <mark>y</mark>`, `&lt;b&gt;x&lt;/b&gt; &lt;mark&gt;y&lt;/mark&gt;`, "<b>x"},
+		{"no snippet: the description", "", `<p class="snippet">A role at Acme.</p>`, ""},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			e := newLiteEnv(t, web.SearchLimits{}, func(ix index.Index) index.Index { return snippetIndex{ix, c.snippet} })
+			r := get(t, e.url+"/?q=odd")
+			if r.status != http.StatusOK || !strings.Contains(r.body, c.want) || c.notWant != "" && strings.Contains(r.body, c.notWant) {
+				t.Errorf("got %d, want %s in\n%s", r.status, c.want, r.body)
+			}
+		})
+	}
+}
+
+// snippetIndex sets every hit's snippet.
+type snippetIndex struct {
+	index.Index
+	snippet string
+}
+
+func (s snippetIndex) Search(ctx context.Context, q index.Query) (index.Result, error) {
+	res, err := s.Index.Search(ctx, q)
+	for i := range res.Hits {
+		res.Hits[i].Snippet = s.snippet
+	}
+	return res, err
 }

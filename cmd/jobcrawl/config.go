@@ -20,6 +20,7 @@ import (
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 	"github.com/jobcrawl/jobcrawl/index/meili"
+	"github.com/jobcrawl/jobcrawl/web"
 )
 
 // Config is config.yaml.
@@ -40,6 +41,7 @@ type Config struct {
 	// closed postings.
 	ClosedRetention crawler.Duration `yaml:"closed_retention"`
 	Daemon          DaemonConfig     `yaml:"daemon"`
+	Search          SearchConfig     `yaml:"search"`
 	Sites           []crawler.Site   `yaml:"sites"`
 
 	path string // where it was read from
@@ -69,6 +71,46 @@ const (
 	defaultListen      = "127.0.0.1:7800"
 	defaultStopTimeout = crawler.Duration(10 * time.Second)
 )
+
+// SearchConfig bounds the daemon's searches (GET /api/search and the
+// search page); see web.SearchLimits. Validate fills what the file leaves
+// out (or sets to 0) with web's defaults.
+type SearchConfig struct {
+	// MaxConcurrent is how many searches run at once (default: 2 ×
+	// GOMAXPROCS, at least 4).
+	MaxConcurrent int `yaml:"max_concurrent"`
+	// Queue is how many more may wait for a slot (default: 2 ×
+	// max_concurrent); beyond it a search is answered 503 with Retry-After.
+	Queue int `yaml:"queue"`
+	// QueueTimeout is how long one may wait for a slot (default 2s).
+	QueueTimeout crawler.Duration `yaml:"queue_timeout"`
+	// MaxLimit is the largest page of hits a search may ask for (default
+	// 100, 1 to index.MaxLimit).
+	MaxLimit int `yaml:"max_limit"`
+}
+
+// limits is the configuration as the web server takes it.
+func (s SearchConfig) limits() web.SearchLimits {
+	return web.SearchLimits{MaxConcurrent: s.MaxConcurrent, Queue: s.Queue, QueueTimeout: time.Duration(s.QueueTimeout),
+		MaxLimit: s.MaxLimit}
+}
+
+// validate checks search and fills its defaults; its errors name the key.
+func (s *SearchConfig) validate() error {
+	switch {
+	case s.MaxConcurrent < 0:
+		return fmt.Errorf("search.max_concurrent: %d is negative", s.MaxConcurrent)
+	case s.Queue < 0:
+		return fmt.Errorf("search.queue: %d is negative", s.Queue)
+	case s.QueueTimeout < 0:
+		return fmt.Errorf("search.queue_timeout: %s is negative", s.QueueTimeout)
+	case s.MaxLimit < 0 || s.MaxLimit > index.MaxLimit:
+		return fmt.Errorf("search.max_limit: %d is not between 1 and %d", s.MaxLimit, index.MaxLimit)
+	}
+	l := s.limits().WithDefaults()
+	s.MaxConcurrent, s.Queue, s.QueueTimeout, s.MaxLimit = l.MaxConcurrent, l.Queue, crawler.Duration(l.QueueTimeout), l.MaxLimit
+	return nil
+}
 
 // MeiliConfig is index.meilisearch: the server the meilisearch backend
 // uses. The API key is not in the file: it is read from the environment
@@ -197,6 +239,9 @@ func (c *Config) Validate() error {
 	}
 	if c.ClosedRetention < 0 {
 		return fmt.Errorf("closed_retention: %s is negative", c.ClosedRetention)
+	}
+	if err := c.Search.validate(); err != nil {
+		return err
 	}
 	names := map[string]int{}
 	for i := range c.Sites {

@@ -84,7 +84,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 		log.Warn("listening beyond loopback: whoever reaches this address can search and start crawls", "listen", ln.Addr().String())
 	}
 	srv := &http.Server{
-		Handler:           web.New(ix, sched, log),
+		Handler:           web.New(ix, sched, log, web.WithSearchLimits(cfg.Search.limits())),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -167,6 +167,7 @@ func reload(log *slog.Logger, path string, running *Config, sched *daemon.Schedu
 		"max_close_share":     cfg.MaxCloseShare != running.MaxCloseShare,
 		"daemon.listen":       cfg.Daemon.Listen != running.Daemon.Listen,
 		"daemon.stop_timeout": cfg.Daemon.StopTimeout != running.Daemon.StopTimeout,
+		"search":              cfg.Search != running.Search,
 	} {
 		if changed {
 			log.Warn("reload: this setting changes only on restart", "key", key)

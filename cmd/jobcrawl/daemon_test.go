@@ -8,12 +8,14 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"os"
+	"runtime"
 	"strings"
 	"sync"
 	"syscall"
 	"testing"
 	"time"
 
+	"github.com/jobcrawl/jobcrawl/crawler"
 	"github.com/jobcrawl/jobcrawl/internal/demosite"
 )
 
@@ -257,5 +259,45 @@ func TestExampleConfigIsValid(t *testing.T) {
 	code, out, errOut := jobcrawl(t, "validate", "--config", "../../config.yaml")
 	if code != exitOK || !strings.Contains(out, "contoso: \"@daily\", next run") {
 		t.Errorf("the example config.yaml: exit %d\n%s%s", code, out, errOut)
+	}
+}
+
+func TestSearchConfig(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) {
+		cfg, err := loadConfig(writeConfig(t, "data_dir: ./data\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		n := max(4, 2*runtime.GOMAXPROCS(0))
+		want := SearchConfig{MaxConcurrent: n, Queue: 2 * n, QueueTimeout: crawler.Duration(2 * time.Second), MaxLimit: 100}
+		if cfg.Search != want {
+			t.Errorf("got %+v, want %+v", cfg.Search, want)
+		}
+	})
+	t.Run("set, queue from max_concurrent", func(t *testing.T) {
+		cfg, err := loadConfig(writeConfig(t, "search:\n  max_concurrent: 3\n  queue_timeout: 500ms\n  max_limit: 1000\n"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := SearchConfig{MaxConcurrent: 3, Queue: 6, QueueTimeout: crawler.Duration(500 * time.Millisecond), MaxLimit: 1000}
+		if cfg.Search != want {
+			t.Errorf("got %+v, want %+v", cfg.Search, want)
+		}
+	})
+	cases := []struct{ yaml, say string }{
+		{"search:\n  max_limit: 1001\n", "search.max_limit: 1001 is not between 1 and 1000"},
+		{"search:\n  max_limit: -1\n", "search.max_limit: -1"},
+		{"search:\n  max_concurrent: -2\n", "search.max_concurrent: -2 is negative"},
+		{"search:\n  queue: -1\n", "search.queue: -1 is negative"},
+		{"search:\n  queue_timeout: -1s\n", "search.queue_timeout"},
+		{"search:\n  max_limits: 10\n", "unknown key max_limits"},
+	}
+	for _, c := range cases {
+		t.Run(c.say, func(t *testing.T) {
+			code, _, errOut := jobcrawl(t, "validate", "--config", writeConfig(t, c.yaml))
+			if code != exitUsage || !strings.Contains(errOut, c.say) {
+				t.Errorf("exit %d, stderr %q: want exit 2 saying %q", code, errOut, c.say)
+			}
+		})
 	}
 }
