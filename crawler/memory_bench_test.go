@@ -16,18 +16,23 @@ import (
 // discard is an index that keeps nothing: it measures the crawler alone.
 type discard struct{ writes, touches int }
 
-func (d *discard) Upsert(_ context.Context, recs []index.Record) error { d.writes += len(recs); return nil }
+func (d *discard) Upsert(_ context.Context, recs []index.Record) error {
+	d.writes += len(recs)
+	return nil
+}
 func (d *discard) Get(context.Context, string) (index.Record, error) {
 	return index.Record{}, index.ErrNotFound
 }
-func (d *discard) Search(context.Context, index.Query) (index.Result, error) { return index.Result{}, nil }
+func (d *discard) Search(context.Context, index.Query) (index.Result, error) {
+	return index.Result{}, nil
+}
 func (d *discard) Each(context.Context, string, func(index.Record) error) error {
 	return nil
 }
 func (d *discard) Entries(context.Context, string, func(index.Entry) error) error { return nil }
 func (d *discard) Touch(_ context.Context, t []index.Touch) error                 { d.touches += len(t); return nil }
 func (d *discard) Delete(context.Context, []string) error                         { return nil }
-func (d *discard) Stats(context.Context) (index.Stats, error)                      { return index.Stats{}, nil }
+func (d *discard) Stats(context.Context) (index.Stats, error)                     { return index.Stats{}, nil }
 func (d *discard) Close() error                                                   { return nil }
 
 // BenchmarkRunMemory measures what a run holds per posting: the live heap

@@ -2,11 +2,11 @@ package crawler
 
 import (
 	"crypto/sha256"
-	"encoding/hex"
 	"encoding/binary"
-	"slices"
+	"encoding/hex"
 	"io"
 	"math"
+	"slices"
 
 	"github.com/jobcrawl/jobcrawl/extract"
 )

@@ -272,7 +272,6 @@ func saysGone(s string) bool {
 	return false
 }
 
-
 // structured reports whether any field came from structured data or rules.
 func (x *extraction) structured() bool {
 	for _, src := range x.p.Sources {
