@@ -84,6 +84,8 @@ type Engine struct {
 	view         atomic.Pointer[view] // what searches read
 	released     time.Time            // when the store's mapped pages were last released (residency.go)
 	releasedSize int64                // the store's size then
+	readSince    atomic.Int64         // bytes of mapped pages searches touched since the last release
+	releasing    atomic.Bool          // a search is releasing the mapped pages
 	loaded       string               // how Open made the first view: "snapshot", "snapshot+catch-up" or "rebuild"
 
 	wmu    sync.Mutex // one writer at a time

@@ -17,12 +17,21 @@ import (
 // not from the file or the page cache: a later read faults them back), so
 // the process's memory does not grow with the size of the store.
 
+// Searches fault pages in too: each hit read is at least a page of the
+// file, anywhere in it, so a steady flow of searches on a read-only index
+// would end with the whole file resident. Searches count the pages they
+// read, and the search that passes readRelease releases the mapping (see
+// releaseRead).
+
 // Releasing costs the next writes their faults on the pages they need again
 // (the books' tree): the pages are released when the store has grown by
 // releaseGrowth since the last time, or releaseEvery has passed.
 const (
 	releaseGrowth = 4 << 20
 	releaseEvery  = 5 * time.Second
+	readRelease   = 16 << 20
+	pageSize      = 4096
+	pagesPerHit   = 4
 )
 
 // releaseMapped releases the store's mapped pages when it is time. The
@@ -37,4 +46,18 @@ func (e *Engine) releaseMapped() {
 	}
 	e.released, e.releasedSize = time.Now(), size
 	dontNeed(e.db.Info().Data, size)
+}
+
+// releaseRead counts the pages a search read (a hit's record is reached
+// through the id's book and the record's tree: about pagesPerHit pages)
+// and releases the store's mapped pages once readRelease bytes were
+// read since the last release. It runs inside the search's read
+// transaction, which keeps bbolt from remapping the file meanwhile.
+func (e *Engine) releaseRead(tx *bbolt.Tx, hits int) {
+	if e.readSince.Add(int64(hits)*pagesPerHit*pageSize) < readRelease || !e.releasing.CompareAndSwap(false, true) {
+		return
+	}
+	defer e.releasing.Store(false)
+	e.readSince.Store(0)
+	dontNeed(e.db.Info().Data, tx.Size())
 }

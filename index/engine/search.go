@@ -418,6 +418,7 @@ func (e *Engine) readHits(v *view, page []uint32, lenient bool) ([]index.Record,
 			}
 			hits = append(hits, r)
 		}
+		e.releaseRead(tx, len(page))
 		return nil
 	})
 	return hits, ok, err

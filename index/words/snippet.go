@@ -36,13 +36,24 @@ type Snippeter struct {
 	n     int
 	m     *matcher
 	known map[string]int // word of a text → the query word it matches, or -1
+	// first holds the first bytes of the query words: a word of a text
+	// matches one only when it starts the same (exactly, as a prefix or
+	// with a typo, which may not fall on the first letter), unless a query
+	// word has two typos to spend (firstAny).
+	first    [256]bool
+	firstAny bool
 }
 
 // NewSnippeter returns a Snippeter for query, making snippets of about n
 // characters.
 func NewSnippeter(query string, n int) *Snippeter {
 	qs := Query(query)
-	return &Snippeter{qs: qs, n: n, m: newMatcher(qs, LastIsPrefix(query)), known: map[string]int{}}
+	sn := &Snippeter{qs: qs, n: n, m: newMatcher(qs, LastIsPrefix(query)), known: map[string]int{}}
+	for _, q := range qs {
+		sn.first[q[0]] = true
+		sn.firstAny = sn.firstAny || TypoBudget(q) >= 2
+	}
+	return sn
 }
 
 // maxKnown bounds what a Snippeter remembers.
@@ -61,6 +72,9 @@ func (sn *Snippeter) Snippet(text string) string {
 	}
 	var hits []hit
 	Tokenize(text, nil, func(w []byte, start, end int) {
+		if !sn.firstAny && !sn.first[w[0]] {
+			return // no query word can match a word starting so
+		}
 		q, ok := sn.known[string(w)]
 		if !ok {
 			q = -1
@@ -169,6 +183,14 @@ func sentences(text string) []span {
 		start = -1
 	}
 	for i := 0; i < len(text); {
+		if c := text[i]; c < utf8.RuneSelf && c != '.' && c != '!' && c != '?' && c != '\n' && c != '\r' {
+			// the common case, decided on the byte
+			if start < 0 && c != ' ' && c != '\t' && c != '\v' && c != '\f' {
+				start = i
+			}
+			i++
+			continue
+		}
 		r, size := utf8.DecodeRuneInString(text[i:])
 		switch {
 		case r == '\n' || r == '\r':
