@@ -138,6 +138,14 @@ func (r *run) snapshot() Stats {
 	r.mu.Unlock()
 	s.Pages, s.Postings, s.Duplicates, s.Gone, s.Errors = c.Pages, c.Postings, c.Duplicates, c.Gone, c.Errors
 	s.Queued = r.front.waiting()
+	s.Expected = c.HeldOpen
+	if r.src != nil {
+		r.src.mu.Lock()
+		if r.src.total >= 0 {
+			s.Expected, s.ExpectedStated = r.src.total, true
+		}
+		r.src.mu.Unlock()
+	}
 	return s
 }
 

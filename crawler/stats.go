@@ -20,15 +20,20 @@ type Stats struct {
 	// SkippedUnchanged counts posting pages not requested because their
 	// result-page card read as before (incremental.skip_unchanged_cards).
 	SkippedUnchanged int `json:"skipped_unchanged"`
-	Gone             int `json:"gone"`                 // posting pages that answered 404 or 410, or said the job is gone
-	Requests         int `json:"requests"`             // HTTP requests sent: retries, redirects and robots.txt included
-	Retries          int `json:"retries"`              // of those, repeats after a failure
-	HostPauses       int `json:"host_pauses"`          // times the circuit breaker paused a host (or gave up on it)
-	Postings         int `json:"postings"`             // unique job numbers seen
-	Duplicates       int `json:"duplicates"`           // further copies of them
-	SkippedURL       int `json:"skipped_url"`          // links not followed: seen already in this run
-	Queued           int `json:"queued,omitempty"`     // requests waiting when the numbers were taken (progress)
-	QueueFull        int `json:"queue_full,omitempty"` // requests dropped because limits.max_queue was reached
+	Gone             int `json:"gone"`             // posting pages that answered 404 or 410, or said the job is gone
+	Requests         int `json:"requests"`         // HTTP requests sent: retries, redirects and robots.txt included
+	Retries          int `json:"retries"`          // of those, repeats after a failure
+	HostPauses       int `json:"host_pauses"`      // times the circuit breaker paused a host (or gave up on it)
+	Postings         int `json:"postings"`         // unique job numbers seen
+	Duplicates       int `json:"duplicates"`       // further copies of them
+	SkippedURL       int `json:"skipped_url"`      // links not followed: seen already in this run
+	Queued           int `json:"queued,omitempty"` // requests waiting when the numbers were taken (progress)
+	// Expected is how many postings the run expects to see, for progress:
+	// the total the site's API announced, else the open postings the index
+	// held (0: unknown). ExpectedStated tells the first from the second.
+	Expected       int  `json:"expected,omitempty"`
+	ExpectedStated bool `json:"expected_stated,omitempty"`
+	QueueFull      int  `json:"queue_full,omitempty"` // requests dropped because limits.max_queue was reached
 
 	New       int `json:"new"`
 	Updated   int `json:"updated"`

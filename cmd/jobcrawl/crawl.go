@@ -12,6 +12,7 @@ import (
 	"os"
 	"runtime/pprof"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 	"text/tabwriter"
@@ -176,7 +177,7 @@ func printSummary(w io.Writer, results []crawler.Stats) {
 			complete = "no: " + s.Incomplete
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%d\t%s\t%s\t\n", s.Site, s.Pages+s.Details, s.Postings,
-			s.New, s.Updated, s.Unchanged, s.Closed, rejected, s.Errors, time.Duration(s.Seconds*float64(time.Second)).Round(100*time.Millisecond), complete)
+			s.New, s.Updated, s.Unchanged, s.Closed, rejected, s.Errors, humanDuration(time.Duration(s.Seconds*float64(time.Second))), complete)
 	}
 	tw.Flush()
 	for _, s := range results {
@@ -263,8 +264,7 @@ func (p *progress) update(s crawler.Stats) {
 	sort.Strings(names)
 	var parts []string
 	for _, n := range names {
-		st := p.sites[n]
-		parts = append(parts, fmt.Sprintf("%s: %d pages, %d postings, %d errors", n, st.Pages+st.Details, st.Postings, st.Errors))
+		parts = append(parts, progressLine(p.sites[n], time.Now()))
 	}
 	fmt.Fprintf(p.w, "\r\033[K%s", strings.Join(parts, " | "))
 }
@@ -324,4 +324,49 @@ func demoIndex(path string) (*Config, error) {
 	c.DataDir = strings.TrimRight(c.DataDir, `/\`) + "-demo"
 	c.Index.Meilisearch.Index += "_demo"
 	return &c, nil
+}
+
+// progressLine is one site's progress: pages, postings (of how many when
+// the API announced it, or about how many the index held), the rate,
+// the time so far and, with a total, the time left.
+func progressLine(st crawler.Stats, now time.Time) string {
+	elapsed := now.Sub(st.Started)
+	if st.Started.IsZero() || elapsed < 0 {
+		elapsed = 0
+	}
+	postings := strconv.Itoa(st.Postings)
+	if st.Expected > 0 {
+		of := "~"
+		if st.ExpectedStated {
+			of = ""
+		}
+		postings += "/" + of + strconv.Itoa(st.Expected)
+	}
+	line := fmt.Sprintf("%s: %d pages, %s postings", st.Site, st.Pages+st.Details, postings)
+	if elapsed >= time.Second {
+		rate := float64(st.Postings) / elapsed.Seconds()
+		line += fmt.Sprintf(", %.1f/s", rate)
+		if st.Expected > st.Postings && rate > 0 {
+			left := time.Duration(float64(st.Expected-st.Postings) / rate * float64(time.Second))
+			line += ", ETA " + humanDuration(left)
+		}
+	}
+	line += ", " + humanDuration(elapsed)
+	if st.Errors > 0 {
+		line += fmt.Sprintf(", %d errors", st.Errors)
+	}
+	return line
+}
+
+// humanDuration reads a duration for people: milliseconds under a second
+// ("340ms", never "0s"), tenths of a second under a minute ("12.3s"),
+// whole seconds beyond ("4m12s").
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Second:
+		return d.Round(time.Millisecond).String()
+	case d < time.Minute:
+		return d.Round(100 * time.Millisecond).String()
+	}
+	return d.Round(time.Second).String()
 }

@@ -641,7 +641,17 @@ func (f *Fetcher) classify(u string, resp *Response, err error) *Error {
 	case errors.Is(err, ErrDisallowed):
 		e.Class, e.Kind = Robots, "robots"
 	case errors.Is(err, ErrRobotsUnavailable):
+		// the origin is refused either way; its name says why robots.txt
+		// could not be read when the network is the reason
 		e.Class, e.Kind = Robots, "robots_unavailable"
+		switch {
+		case isDNSError(err):
+			e.Kind = "dns"
+		case errors.Is(err, context.DeadlineExceeded), errors.As(err, &ne) && ne.Timeout():
+			e.Kind = "timeout"
+		case isOpError(err), errors.Is(err, syscall.ECONNREFUSED), errors.Is(err, syscall.ECONNRESET):
+			e.Kind = "connection"
+		}
 	case errors.Is(err, ErrRedirectLoop):
 		e.Class, e.Kind = RedirectLoop, "redirect_loop"
 	case errors.Is(err, ErrTooManyRedirects):

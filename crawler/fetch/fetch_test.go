@@ -170,6 +170,17 @@ func TestRobots(t *testing.T) {
 	if !errors.As(err, &fe) || fe.Class != Robots || fe.Kind != "robots_unavailable" {
 		t.Errorf("robots.txt 503: got %v, want robots_unavailable", err)
 	}
+
+	// a host that refuses connections is named as such, not as a robots.txt
+	// that could not be read
+	gone := httptest.NewServer(http.NotFoundHandler())
+	goneURL := gone.URL
+	gone.Close()
+	f = newFetcher(t, []string{hostOf(gone)}, Limits{MaxRetries: 1})
+	_, err = f.Do(ctx, &Request{URL: goneURL + "/page"})
+	if !errors.As(err, &fe) || fe.Class != Robots || fe.Kind != "connection" {
+		t.Errorf("connection refused: got %v (kind %q), want kind connection", err, fe.Kind)
+	}
 }
 
 func TestStatusesAndRetries(t *testing.T) {

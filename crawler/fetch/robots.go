@@ -105,7 +105,7 @@ func (rb *robots) fetch(ctx context.Context, origin string) (*robotstxt.RobotsDa
 		}
 		return data, nil
 	}
-	return nil, fmt.Errorf("%w: %s/robots.txt: %v", ErrRobotsUnavailable, origin, last)
+	return nil, fmt.Errorf("%w: %s/robots.txt: %w", ErrRobotsUnavailable, origin, last)
 }
 
 func (rb *robots) get(ctx context.Context, u string) (int, []byte, error) {

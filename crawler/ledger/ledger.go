@@ -486,6 +486,7 @@ type Counts struct {
 	Gone       int // posting pages that said their job is gone
 	Errors     int // requests that failed for good
 	Failures   map[Failure]int
+	HeldOpen   int // open postings the index held before the run
 }
 
 // Counts returns the run's numbers so far.
@@ -496,7 +497,7 @@ func (l *Ledger) Counts() Counts {
 }
 
 func (l *Ledger) countsLocked() Counts {
-	c := Counts{Pages: l.pages, Gone: l.gone, Failures: make(map[Failure]int, len(l.failures))}
+	c := Counts{Pages: l.pages, Gone: l.gone, Failures: make(map[Failure]int, len(l.failures)), HeldOpen: l.open}
 	for f, n := range l.failures {
 		c.Failures[f] = n
 		c.Errors += n
