@@ -122,7 +122,7 @@ func TestJobsiteAPI(t *testing.T) {
 	}
 	jobs := "2000"
 	if raceEnabled {
-		jobs = "300" // still four pages of 100; the figures in the README are without -race
+		jobs = "300" // still four pages of 100; the figures in bench/README.md are without -race
 	}
 	truthPath := filepath.Join(t.TempDir(), "truth-api.jsonl")
 	base := startJobsite(t, truthPath, "-jobs", jobs, "-style", "mixed", "-dup-rate", "0.15")
