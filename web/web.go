@@ -137,7 +137,13 @@ func New(ix index.Index, sites Sites, logger *slog.Logger, opts ...Option) *Serv
 	mux.HandleFunc("/", s.notFoundPage)
 	// A page on another origin must not start crawls through the
 	// visitor's browser (the API is on loopback, not out of reach).
-	s.handler = http.NewCrossOriginProtection().Handler(mux)
+	// A refused request gets the API's JSON error, as every other refusal.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		writeError(w, http.StatusForbidden, "cross-origin request refused: "+clip(r.Method)+" "+quoted(r.URL.Path)+
+			" may only be sent from this server's own pages (or by a client that sends no Origin or Sec-Fetch-Site header)")
+	}))
+	s.handler = cop.Handler(mux)
 	return s
 }
 

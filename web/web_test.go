@@ -331,8 +331,9 @@ func TestAPI(t *testing.T) {
 			t.Errorf("POST search: %d", r.status)
 		}
 		r := do(t, http.MethodPost, e.url+"/api/sites/contoso/run", "Sec-Fetch-Site", "cross-site", "Origin", "https://evil.example")
-		if r.status != http.StatusForbidden {
-			t.Errorf("cross-origin POST: %d, want 403", r.status)
+		if r.status != http.StatusForbidden || !strings.HasPrefix(r.header.Get("Content-Type"), "application/json") ||
+			!strings.Contains(string(r.body), `"error": "cross-origin request refused`) {
+			t.Errorf("cross-origin POST: %d %s %s, want 403 with the JSON error", r.status, r.header.Get("Content-Type"), r.body)
 		}
 		if st, _ := e.sched.Site("contoso"); st.State != daemon.StateIdle {
 			t.Errorf("a cross-origin request started a run: %s", st.State)
