@@ -34,7 +34,7 @@ type Record struct {
 	FirstSeen   time.Time  `json:"first_seen"`
 	LastSeen    time.Time  `json:"last_seen"`
 	ClosedAt    *time.Time `json:"closed_at,omitempty"`
-	ContentHash string     `json:"content_hash"`
+	ContentHash string     `json:"content_hash,omitempty"`
 	Status      string     `json:"status"`
 
 	// Crawl bookkeeping: written by the crawler, read back by its next run
@@ -143,6 +143,26 @@ func (t Touch) Apply(r *Record) {
 		r.Status, r.ClosedAt = StatusClosed, &at
 	}
 	r.Normalize()
+}
+
+// Public is the record as jobcrawl shows it (the HTTP API, search --json):
+// without the crawl bookkeeping (validators, card fingerprints, content
+// hash, check time) and the numeric copies of the dates that only
+// backends use.
+func (r Record) Public() Record {
+	r.Fetch, r.Cards, r.CheckedAt, r.ContentHash = nil, nil, nil, ""
+	r.DatePostedTS, r.FirstSeenTS, r.LastSeenTS = 0, 0, 0
+	return r
+}
+
+// Public is the result with its hits as Record.Public shows them.
+func (res Result) Public() Result {
+	hits := make([]Record, len(res.Hits))
+	for i, h := range res.Hits {
+		hits[i] = h.Public()
+	}
+	res.Hits = hits
+	return res
 }
 
 // Normalize fills the derived fields (timestamps) before a record is

@@ -240,7 +240,7 @@ func writeResult(w http.ResponseWriter, res index.Result) error {
 				return err
 			}
 		}
-		if err := enc.Encode(&res.Hits[i]); err != nil {
+		if err := enc.Encode(res.Hits[i].Public()); err != nil {
 			return err
 		}
 	}
@@ -272,7 +272,7 @@ func (s *Server) apiPosting(w http.ResponseWriter, r *http.Request) {
 	case err != nil:
 		s.serverError(w, r, err)
 	default:
-		writeJSON(w, http.StatusOK, rec)
+		writeJSON(w, http.StatusOK, rec.Public())
 	}
 }
 

@@ -735,7 +735,7 @@ func TestSearchStream(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	wantJSON, _ := json.Marshal(want)
+	wantJSON, _ := json.Marshal(want.Public())
 	var got, wantAny any
 	if err := json.Unmarshal([]byte(r.body), &got); err != nil {
 		t.Fatalf("the streamed body is not JSON: %v\n%.500s", err, r.body)
@@ -743,6 +743,11 @@ func TestSearchStream(t *testing.T) {
 	json.Unmarshal(wantJSON, &wantAny)
 	if r.status != http.StatusOK || len(want.Hits) == 0 || !reflect.DeepEqual(got, wantAny) {
 		t.Errorf("got %d %.300s, want %.300s", r.status, r.body, wantJSON)
+	}
+	for _, internal := range []string{`"fetch"`, `"cards"`, `"content_hash"`, `"checked_at"`, `_ts"`} {
+		if strings.Contains(r.body, internal) {
+			t.Errorf("the API shows the bookkeeping field %s", internal)
+		}
 	}
 	if r := get(t, e.url+"/api/search?q=zzzzqqq"); r.status != http.StatusOK || !strings.Contains(r.body, `"hits":[`+"\n]") {
 		t.Errorf("no hits: got %d %s, want an empty list", r.status, r.body)

@@ -94,6 +94,11 @@ sites:
 		if h["job_family"] != "Sales" || h["id"] == "" || h["status"] != "open" {
 			t.Errorf("hit: %v", h)
 		}
+		for _, internal := range []string{"fetch", "cards", "content_hash", "checked_at", "first_seen_ts"} {
+			if _, ok := h[internal]; ok {
+				t.Errorf("search --json shows the bookkeeping field %s", internal)
+			}
+		}
 	}
 
 	// free text, in the human format

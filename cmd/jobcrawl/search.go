@@ -121,7 +121,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		}
 		enc := json.NewEncoder(e.stdout)
 		enc.SetIndent("", "  ")
-		return enc.Encode(res)
+		return enc.Encode(res.Public())
 	}
 	printResults(e.stdout, q, res, facetsOnly, time.Now())
 	for _, h := range hints {
