@@ -66,6 +66,8 @@ func commands() []command {
 		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
+		{"sites", "[--json]", "list the sites, configured and indexed, with their postings and last sighting", runSites},
+		{"remove", "SITE [--yes]", "delete a site's postings from the index (after a confirmation)", runRemove},
 		{"healthcheck", "[--server URL]", "ask a running daemon whether it is healthy (for container health checks)", runHealthcheck},
 		{"completion", "bash|zsh|fish", "print a shell completion script", runCompletion},
 		{"version", "[--json]", "print the version, and the module version and commit of the build", runVersion},
@@ -84,6 +86,8 @@ type env struct {
 	// listening, when set (by tests), is told the daemon's HTTP address
 	// once it serves.
 	listening func(url string)
+	// stdin is read for confirmations (os.Stdin when nil).
+	stdin io.Reader
 	// flagSets, when not nil, collects each command's flag set as it is
 	// made (for shell completion).
 	flagSets map[string]*flag.FlagSet
@@ -196,6 +200,8 @@ var examples = map[string][]string{
 		"jobcrawl completion fish > ~/.config/fish/completions/jobcrawl.fish",
 	},
 	"version":     {"jobcrawl version --json"},
+	"sites":       {"jobcrawl sites", "jobcrawl sites --json"},
+	"remove":      {"jobcrawl remove oldname", "jobcrawl remove oldname --yes"},
 	"healthcheck": {"jobcrawl healthcheck --server http://127.0.0.1:7800"},
 }
 
@@ -310,4 +316,12 @@ func isTerminal(w io.Writer) bool {
 	}
 	st, err := f.Stat()
 	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// input is where confirmations are read from.
+func (e *env) input() io.Reader {
+	if e.stdin == nil {
+		return os.Stdin
+	}
+	return e.stdin
 }

@@ -1,0 +1,77 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/jobcrawl/jobcrawl/internal/demosite"
+)
+
+// TestSitesAndRemove: a site renamed in the config shows in `sites` as not
+// configured, with its postings; remove asks for its name, refuses a wrong
+// answer, and deletes them on the right one (or with --yes).
+func TestSitesAndRemove(t *testing.T) {
+	site := demosite.New(demosite.Options{Jobs: 12, PerPage: 5, Seed: 3})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	block := func(name string) string {
+		return fmt.Sprintf(`
+data_dir: ./data
+sites:
+  - name: %s
+    schedule: "@daily"
+    start_urls: [%q]
+    pagination: {next: "a[rel=next]"}
+    job_links: "a.job-title"
+    limits: {parallelism: 2, delay: 0s}
+`, name, demosite.StartURL(srv.URL))
+	}
+	cfg := writeConfig(t, block("contoso"))
+	dir := filepath.Dir(cfg)
+	if code, _, errOut := jobcrawlExec(t, dir, "crawl", "--config", cfg, "--quiet"); code != exitOK {
+		t.Fatalf("crawl: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(cfg, []byte(block("acme")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := jobcrawlExec(t, dir, "sites", "--config", cfg, "--json")
+	var got struct {
+		Sites []siteRow `json:"sites"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); code != exitOK || err != nil {
+		t.Fatalf("sites --json: exit %d, %v\n%s%s", code, err, out, errOut)
+	}
+	if len(got.Sites) != 2 || got.Sites[0].Name != "acme" || !got.Sites[0].Configured || got.Sites[0].Open != 0 ||
+		got.Sites[1].Name != "contoso" || got.Sites[1].Configured || got.Sites[1].Open != 12 || got.Sites[1].LastSeen == nil {
+		t.Errorf("sites: %+v", got.Sites)
+	}
+	if code, out, _ := jobcrawlExec(t, dir, "sites", "--config", cfg); code != exitOK || !strings.Contains(out, "NOT CONFIGURED (jobcrawl remove contoso)") {
+		t.Errorf("sites: exit %d\n%s", code, out)
+	}
+
+	remove := func(answer string, args ...string) (int, string, string) {
+		var o, eo bytes.Buffer
+		err := runEnv(context.Background(), &env{stdout: &o, stderr: &eo, stdin: strings.NewReader(answer)},
+			append([]string{"remove", "--config", cfg}, args...))
+		return exitCode(err), o.String(), eo.String() + fmt.Sprint(err)
+	}
+	if code, _, errOut := remove("yes\n", "contoso"); code != exitUsage || !strings.Contains(errOut, "not confirmed; nothing deleted") {
+		t.Errorf("a wrong answer: exit %d %s", code, errOut)
+	}
+	if code, out, errOut := remove("contoso\n", "contoso"); code != exitOK || !strings.Contains(out, "removed 12 postings of site contoso") {
+		t.Errorf("confirmed: exit %d %s %s", code, out, errOut)
+	}
+	if code, _, errOut := jobcrawlExec(t, dir, "remove", "--config", cfg, "contoso", "--yes"); code != exitSiteFailed || !strings.Contains(errOut, "holds no posting of site") {
+		t.Errorf("removed already: exit %d %s", code, errOut)
+	}
+	if code, out, _ := jobcrawlExec(t, dir, "sites", "--config", cfg); code != exitOK || strings.Contains(out, "contoso") {
+		t.Errorf("after remove: exit %d\n%s", code, out)
+	}
+}
