@@ -1,7 +1,6 @@
 package crawler
 
 import (
-	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -141,95 +140,185 @@ var DefaultLimits = Limits{
 
 var siteName = regexp.MustCompile(`^[a-z0-9-]+$`)
 
-// Validate checks the site and prepares its selectors and rules. Errors
-// name the key at fault ("pagination: set next or page_param"); the caller
-// prefixes the site's place in the file.
+// FieldError is one problem with a site's configuration: the key at fault,
+// relative to the site ("pagination.next", "start_urls[1]"; "" when no one
+// key is), and what is wrong with it.
+type FieldError struct {
+	Key string
+	Msg string
+	err error // the cause, when the problem came from elsewhere (errors.Is/As)
+}
+
+func (e *FieldError) Error() string {
+	if e.Key == "" {
+		return e.Msg
+	}
+	return e.Key + ": " + e.Msg
+}
+
+func (e *FieldError) Unwrap() error { return e.err }
+
+// ValidationError is every problem Validate found with a site, in the
+// order it checks them. Its text is theirs joined by "; ", so a single
+// problem reads as it always did.
+type ValidationError []*FieldError
+
+func (v ValidationError) Error() string {
+	s := make([]string, len(v))
+	for i, e := range v {
+		s[i] = e.Error()
+	}
+	return strings.Join(s, "; ")
+}
+
+// Unwrap gives errors.Is and errors.As each problem.
+func (v ValidationError) Unwrap() []error {
+	errs := make([]error, len(v))
+	for i, e := range v {
+		errs[i] = e
+	}
+	return errs
+}
+
+// problems collects a site's problems as Validate finds them.
+type problems ValidationError
+
+func (p *problems) add(key, format string, args ...any) {
+	*p = append(*p, &FieldError{Key: key, Msg: fmt.Sprintf(format, args...)})
+}
+
+// addErr adds an error that names its key in its text ("board: missing"),
+// as the checks of sources and field rules return them; prefix goes before
+// that key ("fields.").
+func (p *problems) addErr(prefix string, err error) {
+	key, msg := splitKey(err.Error())
+	if key == "" && prefix != "" {
+		key, msg = strings.TrimSuffix(prefix, "."), err.Error()
+	} else if key != "" {
+		key = prefix + key
+	}
+	*p = append(*p, &FieldError{Key: key, Msg: msg, err: err})
+}
+
+func (p problems) err() error {
+	if len(p) == 0 {
+		return nil
+	}
+	return ValidationError(p)
+}
+
+// keyPath is a key path as errors start with: "pagination.next",
+// "start_urls[0]", "json.paging.limit".
+var keyPath = regexp.MustCompile(`^[a-z0-9_]+(\[\d+\])*(\.[a-z0-9_]+(\[\d+\])*)*$`)
+
+// splitKey splits "key.path: what is wrong" into its key and message; key
+// is "" when the text does not start with a key.
+func splitKey(s string) (key, msg string) {
+	k, m, ok := strings.Cut(s, ": ")
+	if !ok || !keyPath.MatchString(k) {
+		return "", s
+	}
+	return k, m
+}
+
+// Validate checks the site and prepares its selectors and rules. It
+// reports every problem it finds, not only the first, as a
+// ValidationError whose problems name the key at fault ("pagination: set
+// next or page_param"); the caller prefixes the site's place in the file.
 func (s *Site) Validate() error {
+	var p problems
 	switch {
 	case s.Name == "":
-		return errors.New("name: missing")
+		p.add("name", "missing")
 	case !siteName.MatchString(s.Name):
-		return fmt.Errorf("name: %q must be lowercase letters, digits and '-'", s.Name)
-	case len(s.StartURLs) == 0 && s.walksResultPages():
-		return errors.New("start_urls: at least one URL needed")
+		p.add("name", "%q must be lowercase letters, digits and '-'", s.Name)
 	}
+	if len(s.StartURLs) == 0 && s.walksResultPages() {
+		p.add("start_urls", "at least one URL needed")
+	}
+	badStart := false
 	for i, u := range s.StartURLs {
-		p, err := url.Parse(u)
-		if err != nil || (p.Scheme != "http" && p.Scheme != "https") || p.Host == "" {
-			return fmt.Errorf("start_urls[%d]: %q is not an http(s) URL", i, u)
+		pu, err := url.Parse(u)
+		if err != nil || (pu.Scheme != "http" && pu.Scheme != "https") || pu.Host == "" {
+			p.add(fmt.Sprintf("start_urls[%d]", i), "%q is not an http(s) URL", u)
+			badStart = true
 		}
 	}
-	switch {
-	case !s.walksResultPages(): // JSON APIs, platforms and sitemaps have no result pages
-	case s.Pagination.Next == "" && s.Pagination.PageParam == "":
-		return errors.New("pagination: set next or page_param")
-	case s.Pagination.Next != "" && s.Pagination.PageParam != "":
-		return errors.New("pagination: set next or page_param, not both")
-	case s.JobLinks == "":
-		return errors.New("job_links: missing (a CSS selector of the links to postings)")
+	if s.walksResultPages() { // JSON APIs, platforms and sitemaps have no result pages
+		switch {
+		case s.Pagination.Next == "" && s.Pagination.PageParam == "":
+			p.add("pagination", "set next or page_param")
+		case s.Pagination.Next != "" && s.Pagination.PageParam != "":
+			p.add("pagination", "set next or page_param, not both")
+		}
+		if s.JobLinks == "" {
+			p.add("job_links", "missing (a CSS selector of the links to postings)")
+		}
 	}
 	var err error
 	s.jobLinks = nil
 	if s.JobLinks != "" {
 		if s.jobLinks, err = cascadia.Parse(s.JobLinks); err != nil {
-			return fmt.Errorf("job_links: %q is not a CSS selector: %v", s.JobLinks, err)
+			p.add("job_links", "%q is not a CSS selector: %v", s.JobLinks, err)
 		}
 	}
 	s.next = nil
 	if s.Pagination.Next != "" {
 		if s.next, err = cascadia.Parse(s.Pagination.Next); err != nil {
-			return fmt.Errorf("pagination.next: %q is not a CSS selector: %v", s.Pagination.Next, err)
+			p.add("pagination.next", "%q is not a CSS selector: %v", s.Pagination.Next, err)
 		}
 	}
-	if err := s.validateSource(); err != nil {
-		return err
+	// The sources read the start URLs (a sitemap's default is the first
+	// one's /sitemap.xml): with a bad one, their check would only repeat it.
+	if !badStart {
+		if err := s.validateSource(); err != nil {
+			p.addErr("", err)
+		}
 	}
 	s.card = nil
 	if inc := &s.Incremental; inc.Card != "" {
 		if s.card, err = cascadia.Parse(inc.Card); err != nil {
-			return fmt.Errorf("incremental.card: %q is not a CSS selector: %v", inc.Card, err)
+			p.add("incremental.card", "%q is not a CSS selector: %v", inc.Card, err)
 		}
 	}
 	switch inc := &s.Incremental; {
 	case inc.SkipUnchangedCards && inc.Card == "":
-		return errors.New("incremental.card: needed with skip_unchanged_cards (a CSS selector of the element around each job link, like li.card)")
+		p.add("incremental.card", "needed with skip_unchanged_cards (a CSS selector of the element around each job link, like li.card)")
 	case inc.RefreshAfter < 0:
-		return fmt.Errorf("incremental.refresh_after: %s is negative", inc.RefreshAfter)
+		p.add("incremental.refresh_after", "%s is negative", inc.RefreshAfter)
 	case inc.RefreshAfter == 0:
 		inc.RefreshAfter = Duration(DefaultRefreshAfter)
 	}
 	if err := s.Fields.Compile(); err != nil {
-		return fmt.Errorf("fields.%w", err)
+		p.addErr("fields.", err)
 	}
 	if s.Timezone != "" {
 		if _, err := time.LoadLocation(s.Timezone); err != nil {
-			return fmt.Errorf("timezone: %q: %v", s.Timezone, err)
+			p.add("timezone", "%q: %v", s.Timezone, err)
 		}
 	}
 	l := &s.Limits
-	switch {
-	case l.Parallelism < 0:
-		return fmt.Errorf("limits.parallelism: %d is negative", l.Parallelism)
-	case l.Delay < 0:
-		return fmt.Errorf("limits.delay: %s is negative", l.Delay)
-	case l.Timeout < 0:
-		return fmt.Errorf("limits.timeout: %s is negative", l.Timeout)
-	case l.MaxPages < 0:
-		return fmt.Errorf("limits.max_pages: %d is negative", l.MaxPages)
-	case l.MaxQueue < 0:
-		return fmt.Errorf("limits.max_queue: %d is negative", l.MaxQueue)
-	case l.MaxRetries < 0:
-		return fmt.Errorf("limits.max_retries: %d is negative", l.MaxRetries)
-	case l.MaxBodySize < 0:
-		return fmt.Errorf("limits.max_body_size: %d is negative", l.MaxBodySize)
-	case l.RetryBackoff < 0:
-		return fmt.Errorf("limits.retry_backoff: %s is negative", l.RetryBackoff)
-	case l.Breaker.Failures < 0:
-		return fmt.Errorf("limits.breaker.failures: %d is negative", l.Breaker.Failures)
-	case l.Breaker.Pause < 0:
-		return fmt.Errorf("limits.breaker.pause: %s is negative", l.Breaker.Pause)
-	case l.Breaker.MaxPauses < 0:
-		return fmt.Errorf("limits.breaker.max_pauses: %d is negative", l.Breaker.MaxPauses)
+	for _, c := range []struct {
+		key      string
+		negative bool
+		value    any
+	}{
+		{"parallelism", l.Parallelism < 0, l.Parallelism},
+		{"delay", l.Delay < 0, l.Delay},
+		{"timeout", l.Timeout < 0, l.Timeout},
+		{"max_pages", l.MaxPages < 0, l.MaxPages},
+		{"max_queue", l.MaxQueue < 0, l.MaxQueue},
+		{"max_retries", l.MaxRetries < 0, l.MaxRetries},
+		{"max_body_size", l.MaxBodySize < 0, int64(l.MaxBodySize)},
+		{"run_timeout", l.RunTimeout < 0, l.RunTimeout},
+		{"retry_backoff", l.RetryBackoff < 0, l.RetryBackoff},
+		{"breaker.failures", l.Breaker.Failures < 0, l.Breaker.Failures},
+		{"breaker.pause", l.Breaker.Pause < 0, l.Breaker.Pause},
+		{"breaker.max_pauses", l.Breaker.MaxPauses < 0, l.Breaker.MaxPauses},
+	} {
+		if c.negative {
+			p.add("limits."+c.key, "%v is negative", c.value)
+		}
 	}
 	if l.RetryBackoff == 0 {
 		l.RetryBackoff = DefaultLimits.RetryBackoff
@@ -252,7 +341,7 @@ func (s *Site) Validate() error {
 	if l.MaxBodySize == 0 {
 		l.MaxBodySize = DefaultLimits.MaxBodySize
 	}
-	return nil
+	return p.err()
 }
 
 // hosts are the hosts the run may ask anything, as fetch.Config.Hosts

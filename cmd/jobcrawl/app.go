@@ -65,6 +65,7 @@ func commands() []command {
 		{"search", "[QUERY] [--filter field=value]... [--facet field]... [--sort field:asc|desc] [--json] [--server URL]", "search the index", runSearch},
 		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
+		{"config", "check [--json]", "print the configuration as resolved (defaults, paths, environment), secrets masked", runConfig},
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
 		{"sites", "[--json]", "list the sites, configured and indexed, with their postings and last sighting", runSites},
 		{"remove", "SITE [--yes]", "delete a site's postings from the index (after a confirmation)", runRemove},
@@ -201,6 +202,7 @@ var examples = map[string][]string{
 	},
 	"version":     {"jobcrawl version --json"},
 	"sites":       {"jobcrawl sites", "jobcrawl sites --json"},
+	"config":      {"jobcrawl config check --config /etc/jobcrawl/config.yaml --json"},
 	"remove":      {"jobcrawl remove oldname", "jobcrawl remove oldname --yes"},
 	"healthcheck": {"jobcrawl healthcheck --server http://127.0.0.1:7800"},
 }

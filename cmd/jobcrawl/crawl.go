@@ -76,7 +76,7 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 		for _, name := range sites {
 			s, ok := cfg.site(name)
 			if !ok {
-				return usagef("--site %s: no such site in %s", name, cfg.path)
+				return cfg.unknownSite(name)
 			}
 			todo = append(todo, *s)
 		}

@@ -59,6 +59,9 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	} else if cfg, err = loadConfig(e.configPath); err != nil {
 		return err
 	}
+	if err := cfg.requireSites("daemon"); err != nil {
+		return err
+	}
 	addr := cfg.Daemon.Listen
 	if *listen != "" {
 		addr = *listen

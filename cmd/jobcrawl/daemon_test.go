@@ -290,7 +290,7 @@ func TestSearchConfig(t *testing.T) {
 		{"search:\n  max_concurrent: -2\n", "search.max_concurrent: -2 is negative"},
 		{"search:\n  queue: -1\n", "search.queue: -1 is negative"},
 		{"search:\n  queue_timeout: -1s\n", "search.queue_timeout"},
-		{"search:\n  max_limits: 10\n", "unknown key max_limits"},
+		{"search:\n  max_limits: 10\n", "search.max_limits: unknown key"},
 	}
 	for _, c := range cases {
 		t.Run(c.say, func(t *testing.T) {

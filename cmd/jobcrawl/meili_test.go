@@ -166,7 +166,7 @@ func TestMeiliConfigValidation(t *testing.T) {
 		{"key in place of its variable", "url: http://127.0.0.1:7700\n    api_key_env: \"sk-12345 secret\"", "index.meilisearch.api_key_env"},
 		{"batch size", "url: http://127.0.0.1:7700\n    batch_size: 0", "index.meilisearch.batch_size"},
 		{"timeout", "url: http://127.0.0.1:7700\n    task_timeout: -1s", "index.meilisearch.task_timeout"},
-		{"unknown key", "url: http://127.0.0.1:7700\n    api_key: sk-12345", "unknown key api_key"},
+		{"unknown key", "url: http://127.0.0.1:7700\n    api_key: sk-12345", "index.meilisearch.api_key: unknown key"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

@@ -11,7 +11,9 @@ import (
 func runValidate(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("validate", "[--config FILE]",
 		"Checks the configuration: every key known, every value valid, every site complete.\n"+
-			"Prints what is wrong, naming the key, or a one-line summary when all is well.")
+			"Prints every problem, each with its line and key, or a one-line summary when all\n"+
+			"is well (and a warning when there is no site). jobcrawl config check prints the\n"+
+			"configuration as resolved.")
 	pos, err := e.parse(fs, args)
 	if err != nil {
 		return err
@@ -32,6 +34,11 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		where = fmt.Sprintf("meilisearch index %q at %s (API key from $%s: %s)", m.Index, redactedURL(m.URL), m.APIKeyEnv, key)
 	}
 	fmt.Fprintf(e.stdout, "%s: ok: %d sites, %s\n", e.configPath, len(cfg.Sites), where)
+	if len(cfg.Sites) == 0 {
+		// valid (search needs no site), but crawl and daemon would refuse it
+		fmt.Fprintf(e.stderr, "jobcrawl: warning: %s has no sites: crawl and daemon have nothing to do "+
+			"(add one under sites:, e.g. with jobcrawl add URL --write)\n", e.configPath)
+	}
 	now := time.Now()
 	for _, s := range cfg.Sites {
 		sched, _ := daemon.ParseSchedule(s.Schedule, s.Timezone) // valid: loadConfig checked it
