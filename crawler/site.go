@@ -39,6 +39,11 @@ type Site struct {
 	// a reload adds the site (Schedule and Timezone are the daemon's too).
 	RunOnStart bool `yaml:"run_on_start" json:"run_on_start,omitempty"`
 
+	// RenamedFrom are the names the site had before: the postings the
+	// index holds under them become this site's (same job numbers, new
+	// ids) before its next crawl, so a rename loses no history.
+	RenamedFrom []string `yaml:"renamed_from" json:"renamed_from,omitempty"`
+
 	// Source says where the postings come from: html (the default: result
 	// pages from StartURLs), json (a careers JSON API, see JSON) or sitemap
 	// (the site's sitemaps, see Sitemap). See sources.go.

@@ -90,6 +90,9 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ix.Close()
+	if err := adoptRenamed(ctx, ix, cfg, todo, e.stderr); err != nil {
+		return err
+	}
 
 	c := newCrawler(cfg, ix, e.logger)
 	c.Full = *full

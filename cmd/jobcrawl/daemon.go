@@ -73,6 +73,9 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 	defer ix.Close()
+	if err := adoptRenamed(ctx, ix, cfg, cfg.Sites, e.stderr); err != nil {
+		return err
+	}
 	c := newCrawler(cfg, ix, log)
 	sched := daemon.New(c, log)
 	ln, err := net.Listen("tcp", addr)

@@ -75,3 +75,44 @@ sites:
 		t.Errorf("after remove: exit %d\n%s", code, out)
 	}
 }
+
+// TestRenameKeepsPostings: a site renamed with renamed_from adopts the
+// postings of its former name before crawling, so they stay unchanged
+// (first seen kept) instead of being new under one name and left behind
+// under the other.
+func TestRenameKeepsPostings(t *testing.T) {
+	site := demosite.New(demosite.Options{Jobs: 12, PerPage: 5, Seed: 3})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	block := func(name, extra string) string {
+		return fmt.Sprintf(`
+data_dir: ./data
+sites:
+  - name: %s
+%s    start_urls: [%q]
+    pagination: {next: "a[rel=next]"}
+    job_links: "a.job-title"
+    limits: {parallelism: 2, delay: 0s}
+`, name, extra, demosite.StartURL(srv.URL))
+	}
+	cfg := writeConfig(t, block("contoso", ""))
+	dir := filepath.Dir(cfg)
+	if code, _, errOut := jobcrawlExec(t, dir, "crawl", "--config", cfg, "--quiet"); code != exitOK {
+		t.Fatalf("crawl: exit %d\n%s", code, errOut)
+	}
+	if err := os.WriteFile(cfg, []byte(block("acme", "    renamed_from: contoso\n")), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := jobcrawlExec(t, dir, "crawl", "--config", cfg, "--quiet", "--json")
+	if code != exitOK || !strings.Contains(errOut, "site acme: 12 postings adopted from its former name contoso") ||
+		!strings.Contains(out, `"unchanged": 12`) || !strings.Contains(out, `"new": 0`) {
+		t.Errorf("crawl after the rename: exit %d\n%s\n%s", code, out, errOut)
+	}
+	var got struct {
+		Sites []siteRow `json:"sites"`
+	}
+	_, out, _ = jobcrawlExec(t, dir, "sites", "--config", cfg, "--json")
+	if err := json.Unmarshal([]byte(out), &got); err != nil || len(got.Sites) != 1 || got.Sites[0].Name != "acme" || got.Sites[0].Open != 12 {
+		t.Errorf("sites after the rename: %v %s", err, out)
+	}
+}
