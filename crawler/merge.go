@@ -119,3 +119,34 @@ func coverageMask(p extract.Posting) uint32 {
 var CoverageFields = []string{"job_number", "title", "company", "locations", "countries", "job_family", "team",
 	"department", "employment_type", "workplace_type", "date_posted", "valid_through", "salary", "description",
 	"qualifications", "apply_url"}
+
+// Coverage counts, over postings added one by one, the share that has
+// each of CoverageFields (for a site's postings in the index, say).
+type Coverage struct {
+	n      int
+	counts [32]int
+}
+
+// Add counts p.
+func (c *Coverage) Add(p extract.Posting) {
+	c.n++
+	mask := coverageMask(p)
+	for i := range CoverageFields {
+		if mask&(1<<i) != 0 {
+			c.counts[i]++
+		}
+	}
+}
+
+// Shares is the share of the postings added that have each field (nil
+// when none was added).
+func (c *Coverage) Shares() map[string]float64 {
+	if c.n == 0 {
+		return nil
+	}
+	out := make(map[string]float64, len(CoverageFields))
+	for i, f := range CoverageFields {
+		out[f] = float64(c.counts[i]) / float64(c.n)
+	}
+	return out
+}

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/jobcrawl/jobcrawl/crawler"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 )
@@ -25,6 +26,9 @@ type siteRow struct {
 	Open       int        `json:"open"`
 	Closed     int        `json:"closed"`
 	LastSeen   *time.Time `json:"last_seen,omitempty"` // the newest sighting of a posting: the last run that saw any
+	// Coverage is the share of the site's open postings that carry each
+	// field (see crawler.CoverageFields).
+	Coverage map[string]float64 `json:"coverage,omitempty"`
 }
 
 // openExisting opens the configured index for reading what it holds, or
@@ -46,7 +50,8 @@ func openExisting(e *env) (*Config, index.Index, error) {
 
 func runSites(ctx context.Context, e *env, args []string) error {
 	fs := e.newFlagSet("sites", "[--json]", `List the sites: those configured and those whose postings the index holds, with their
-open and closed postings and when a posting of each was last seen. A site in the index but
+open and closed postings, when a posting of each was last seen, and the share of its open
+postings that carry each field (coverage: a site that lost its salary selector shows). A site in the index but
 not in the configuration (renamed or removed from config.yaml) is marked so: remove its
 postings with jobcrawl remove NAME.`)
 	asJSON := fs.Bool("json", false, "print JSON")
@@ -83,6 +88,16 @@ postings with jobcrawl remove NAME.`)
 			return fmt.Errorf("site %s: %w", name, err)
 		}
 		row.Open, row.Closed = r.Facets["status"][index.StatusOpen], r.Facets["status"][index.StatusClosed]
+		var cov crawler.Coverage
+		if err := ix.Each(ctx, name, func(rec index.Record) error {
+			if rec.Status == index.StatusOpen {
+				cov.Add(rec.Posting)
+			}
+			return nil
+		}); err != nil {
+			return fmt.Errorf("site %s: %w", name, err)
+		}
+		row.Coverage = cov.Shares()
 		if len(r.Hits) > 0 && !r.Hits[0].LastSeen.IsZero() {
 			t := r.Hits[0].LastSeen
 			row.LastSeen = &t
@@ -122,7 +137,19 @@ postings with jobcrawl remove NAME.`)
 		}
 		fmt.Fprintf(tw, "%s\t%d\t%d\t%s\t%s\t\n", n, r.Open, r.Closed, seen, sched)
 	}
-	return tw.Flush()
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, n := range names {
+		if cov := rows[n].Coverage; cov != nil {
+			var parts []string
+			for _, f := range crawler.CoverageFields {
+				parts = append(parts, fmt.Sprintf("%s %.0f%%", f, 100*cov[f]))
+			}
+			fmt.Fprintf(e.stdout, "%s: coverage: %s\n", n, strings.Join(parts, ", "))
+		}
+	}
+	return nil
 }
 
 // removeBatch is how many records remove deletes at a time.

@@ -52,7 +52,11 @@ sites:
 		got.Sites[1].Name != "contoso" || got.Sites[1].Configured || got.Sites[1].Open != 12 || got.Sites[1].LastSeen == nil {
 		t.Errorf("sites: %+v", got.Sites)
 	}
-	if code, out, _ := jobcrawlExec(t, dir, "sites", "--config", cfg); code != exitOK || !strings.Contains(out, "NOT CONFIGURED (jobcrawl remove contoso)") {
+	if c := got.Sites[1].Coverage; c["job_number"] != 1 || c["title"] != 1 || c["salary"] >= 1 {
+		t.Errorf("coverage of contoso: %v", c)
+	}
+	if code, out, _ := jobcrawlExec(t, dir, "sites", "--config", cfg); code != exitOK || !strings.Contains(out, "NOT CONFIGURED (jobcrawl remove contoso)") ||
+		!strings.Contains(out, "contoso: coverage: job_number 100%, title 100%") {
 		t.Errorf("sites: exit %d\n%s", code, out)
 	}
 
