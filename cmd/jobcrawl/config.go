@@ -23,6 +23,7 @@ import (
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 	"github.com/jobcrawl/jobcrawl/index/meili"
+	"github.com/jobcrawl/jobcrawl/index/words"
 	"github.com/jobcrawl/jobcrawl/web"
 )
 
@@ -859,7 +860,7 @@ func suggest(name string, known []string) string {
 	lower := strings.ToLower(name)
 	best, bestDist := "", 3
 	for _, k := range known {
-		d := editDistance(lower, strings.ToLower(k))
+		d := words.Distance(lower, strings.ToLower(k), false, 2) // 3: more than 2
 		if d < bestDist && d < len([]rune(name)) {
 			best, bestDist = k, d
 		}
@@ -882,31 +883,4 @@ func suggest(name string, known []string) string {
 		}
 	}
 	return best
-}
-
-// editDistance is the optimal string alignment distance between a and b:
-// insertions, deletions, substitutions and swaps of neighbours count 1.
-func editDistance(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
-	prev2 := make([]int, len(rb)+1)
-	prev := make([]int, len(rb)+1)
-	cur := make([]int, len(rb)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(ra); i++ {
-		cur[0] = i
-		for j := 1; j <= len(rb); j++ {
-			cost := 1
-			if ra[i-1] == rb[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-			if i > 1 && j > 1 && ra[i-1] == rb[j-2] && ra[i-2] == rb[j-1] {
-				cur[j] = min(cur[j], prev2[j-2]+1)
-			}
-		}
-		prev2, prev, cur = prev, cur, prev2
-	}
-	return prev[len(rb)]
 }

@@ -386,21 +386,6 @@ func TestSuggest(t *testing.T) {
 	}
 }
 
-func TestEditDistance(t *testing.T) {
-	cases := []struct {
-		a, b string
-		want int
-	}{
-		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"kitten", "sitting", 3},
-		{"start_url", "start_urls", 1}, {"strat", "start", 1}, {"ab", "ba", 1}, {"über", "uber", 1},
-	}
-	for _, c := range cases {
-		if got := editDistance(c.a, c.b); got != c.want {
-			t.Errorf("editDistance(%q, %q): got %d, want %d", c.a, c.b, got, c.want)
-		}
-	}
-}
-
 func TestLineOf(t *testing.T) {
 	src := `daemon:
   listen: x

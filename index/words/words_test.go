@@ -107,3 +107,21 @@ func TestSnippet(t *testing.T) {
 		t.Errorf("cut is %d characters long: %q", n, got)
 	}
 }
+
+func TestDistance(t *testing.T) {
+	cases := []struct {
+		a, b string
+		want int
+	}{
+		{"", "", 0}, {"a", "", 1}, {"", "abc", 3}, {"kitten", "sitting", 3},
+		{"start_url", "start_urls", 1}, {"strat", "start", 1}, {"ab", "ba", 1}, {"über", "uber", 1},
+	}
+	for _, c := range cases {
+		if got := Distance(c.a, c.b, false, 10); got != c.want {
+			t.Errorf("Distance(%q, %q): got %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+	if got := Distance("kitten", "sitting", false, 1); got != 2 {
+		t.Errorf("over the limit: got %d, want 2 (limit+1)", got)
+	}
+}
