@@ -131,13 +131,14 @@ type Breaker struct {
 	MaxPauses int      `yaml:"max_pauses" json:"max_pauses"`
 }
 
-// DefaultLimits are used for every limit a site leaves unset.
+// DefaultLimits are used for every limit a site leaves unset (zero).
+// Delay and MaxRetries have no default: zero is a value a site asks for
+// (no pause besides the rate cap and Crawl-delay; no retry), so they are
+// what the site sets.
 var DefaultLimits = Limits{
 	Parallelism:  4,
-	Delay:        Duration(200 * time.Millisecond),
 	Timeout:      Duration(30 * time.Second),
 	MaxPages:     0,
-	MaxRetries:   3,
 	MaxBodySize:  10 << 20,
 	RetryBackoff: Duration(250 * time.Millisecond),
 	Breaker:      Breaker{Failures: 10, Pause: Duration(30 * time.Second), MaxPauses: 4},
