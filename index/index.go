@@ -406,6 +406,22 @@ func ParseSort(spec string) (Sort, error) {
 	return s, nil
 }
 
+// ByCount returns the keys of counts (facet values, say), the most
+// frequent first, ties in key order.
+func ByCount(counts map[string]int) []string {
+	keys := make([]string, 0, len(counts))
+	for k := range counts {
+		keys = append(keys, k)
+	}
+	slices.SortFunc(keys, func(a, b string) int {
+		if counts[a] != counts[b] {
+			return counts[b] - counts[a]
+		}
+		return strings.Compare(a, b)
+	})
+	return keys
+}
+
 // HasFilter reports whether q filters on field.
 func (q *Query) HasFilter(field string) bool {
 	for _, f := range q.Filters {

@@ -17,7 +17,6 @@ import (
 	"net/url"
 	"regexp"
 	"slices"
-	"sort"
 	"strings"
 	"time"
 
@@ -25,6 +24,7 @@ import (
 	"github.com/jobcrawl/jobcrawl/crawler/fetch"
 	"github.com/jobcrawl/jobcrawl/extract"
 	"github.com/jobcrawl/jobcrawl/extract/ats"
+	"github.com/jobcrawl/jobcrawl/index"
 )
 
 // A Suggestion is a site configuration proposed for a careers URL, and how
@@ -103,13 +103,7 @@ func Suggest(ctx context.Context, raw string, o Options) (Suggestion, error) {
 		}
 	}
 	if len(counts) > 0 {
-		keys := make([]string, 0, len(counts))
-		for k := range counts {
-			keys = append(keys, k)
-		}
-		sort.Slice(keys, func(i, j int) bool {
-			return counts[keys[i]] > counts[keys[j]] || counts[keys[i]] == counts[keys[j]] && keys[i] < keys[j]
-		})
+		keys := index.ByCount(counts)
 		sug := found[keys[0]]
 		sug.How = fmt.Sprintf("the page (%s) embeds or links to %s", final, ats.ABoard(sug.Site.Platform))
 		if len(keys) > 1 {

@@ -10,7 +10,6 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"sort"
 	"strconv"
 	"strings"
 	"time"
@@ -198,7 +197,7 @@ func unknownValues(search func(index.Query) (index.Result, error), filters, base
 				hints = append(hints, fmt.Sprintf("No posting has any %s.", f.Field))
 				continue
 			}
-			top := sortedValues(counts)
+			top := index.ByCount(counts)
 			more := ""
 			if len(top) > maxHintValues {
 				more = fmt.Sprintf(", and %d more (--facet %s --limit 0 lists them)", len(top)-maxHintValues, f.Field)
@@ -211,21 +210,6 @@ func unknownValues(search func(index.Query) (index.Result, error), filters, base
 		}
 	}
 	return hints, nil
-}
-
-// sortedValues are the keys of counts, the most frequent first.
-func sortedValues(counts map[string]int) []string {
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if counts[keys[i]] != counts[keys[j]] {
-			return counts[keys[i]] > counts[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
-	return keys
 }
 
 func printResults(w io.Writer, q index.Query, res index.Result, facetsOnly bool, now time.Time) {
@@ -264,7 +248,7 @@ func printResults(w io.Writer, q index.Query, res index.Result, facetsOnly bool,
 	for _, f := range q.Facets {
 		counts := res.Facets[f]
 		fmt.Fprintf(w, "\n%s:\n", f)
-		for _, k := range sortedValues(counts) {
+		for _, k := range index.ByCount(counts) {
 			fmt.Fprintf(w, "  %5d  %s\n", counts[k], k)
 		}
 	}

@@ -618,16 +618,7 @@ func topValues(counts map[string]int, n int) map[string]int {
 		}
 		return out
 	}
-	keys := make([]string, 0, len(counts))
-	for k := range counts {
-		keys = append(keys, k)
-	}
-	sort.Slice(keys, func(i, j int) bool {
-		if counts[keys[i]] != counts[keys[j]] {
-			return counts[keys[i]] > counts[keys[j]]
-		}
-		return keys[i] < keys[j]
-	})
+	keys := index.ByCount(counts)
 	for _, k := range keys[:n] {
 		out[k] = counts[k]
 	}
