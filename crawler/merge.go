@@ -128,9 +128,11 @@ type Coverage struct {
 }
 
 // Add counts p.
-func (c *Coverage) Add(p extract.Posting) {
+func (c *Coverage) Add(p extract.Posting) { c.addMask(coverageMask(p)) }
+
+// addMask counts a posting with the fields mask has (see coverageMask).
+func (c *Coverage) addMask(mask uint32) {
 	c.n++
-	mask := coverageMask(p)
 	for i := range CoverageFields {
 		if mask&(1<<i) != 0 {
 			c.counts[i]++

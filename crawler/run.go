@@ -171,22 +171,11 @@ func (r *run) stats(p ledger.Plan) Stats {
 func (r *run) coverageShares() map[string]float64 {
 	r.mu.Lock()
 	defer r.mu.Unlock()
-	if len(r.coverage) == 0 {
-		return nil
-	}
-	counts := make([]int, len(CoverageFields))
+	var c Coverage
 	for _, mask := range r.coverage {
-		for i := range CoverageFields {
-			if mask&(1<<i) != 0 {
-				counts[i]++
-			}
-		}
+		c.addMask(mask)
 	}
-	out := make(map[string]float64, len(CoverageFields))
-	for i, f := range CoverageFields {
-		out[f] = float64(counts[i]) / float64(len(r.coverage))
-	}
-	return out
+	return c.Shares()
 }
 
 // queue adds a request to the frontier unless it was asked for already,
