@@ -36,6 +36,21 @@ func jobcrawlExec(tb testing.TB, dir string, args ...string) (code int, stdout, 
 	return code, out.String(), errOut.String()
 }
 
+// demoSiteConfig is a config.yaml with data in ./data and one site, name,
+// that crawls the demosite served at base; extra lines (indented four
+// spaces, ending in a newline) go into the site's block.
+func demoSiteConfig(name, extra, base string) string {
+	return fmt.Sprintf(`
+data_dir: ./data
+sites:
+  - name: %s
+%s    start_urls: [%q]
+    pagination: {next: "a[rel=next]"}
+    job_links: "a.job-title"
+    limits: {parallelism: 2, delay: 0s}
+`, name, extra, demosite.StartURL(base))
+}
+
 // TestSearchWithoutAnIndex: search with no config and nothing crawled says
 // where it looked, and creates nothing.
 func TestSearchWithoutAnIndex(t *testing.T) {
@@ -61,15 +76,7 @@ func TestSearchHelpsWhenNothingMatches(t *testing.T) {
 	site := demosite.New(demosite.Options{Jobs: 30, PerPage: 7, Seed: 11})
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
-	cfg := writeConfig(t, fmt.Sprintf(`
-data_dir: ./data
-sites:
-  - name: contoso
-    start_urls: [%q]
-    pagination: {next: "a[rel=next]"}
-    job_links: "a.job-title"
-    limits: {parallelism: 4, delay: 0s}
-`, demosite.StartURL(srv.URL)))
+	cfg := writeConfig(t, demoSiteConfig("contoso", "", srv.URL))
 	dir := filepath.Dir(cfg)
 	if code, _, errOut := jobcrawlExec(t, dir, "crawl", "--config", cfg, "--quiet"); code != exitOK {
 		t.Fatalf("crawl: exit %d\n%s", code, errOut)

@@ -21,18 +21,7 @@ func TestSitesAndRemove(t *testing.T) {
 	site := demosite.New(demosite.Options{Jobs: 12, PerPage: 5, Seed: 3})
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
-	block := func(name string) string {
-		return fmt.Sprintf(`
-data_dir: ./data
-sites:
-  - name: %s
-    schedule: "@daily"
-    start_urls: [%q]
-    pagination: {next: "a[rel=next]"}
-    job_links: "a.job-title"
-    limits: {parallelism: 2, delay: 0s}
-`, name, demosite.StartURL(srv.URL))
-	}
+	block := func(name string) string { return demoSiteConfig(name, "    schedule: \"@daily\"\n", srv.URL) }
 	cfg := writeConfig(t, block("contoso"))
 	dir := filepath.Dir(cfg)
 	if code, _, errOut := jobcrawlExec(t, dir, "crawl", "--config", cfg, "--quiet"); code != exitOK {
@@ -88,17 +77,7 @@ func TestRenameKeepsPostings(t *testing.T) {
 	site := demosite.New(demosite.Options{Jobs: 12, PerPage: 5, Seed: 3})
 	srv := httptest.NewServer(site.Handler())
 	defer srv.Close()
-	block := func(name, extra string) string {
-		return fmt.Sprintf(`
-data_dir: ./data
-sites:
-  - name: %s
-%s    start_urls: [%q]
-    pagination: {next: "a[rel=next]"}
-    job_links: "a.job-title"
-    limits: {parallelism: 2, delay: 0s}
-`, name, extra, demosite.StartURL(srv.URL))
-	}
+	block := func(name, extra string) string { return demoSiteConfig(name, extra, srv.URL) }
 	cfg := writeConfig(t, block("contoso", ""))
 	dir := filepath.Dir(cfg)
 	if code, _, errOut := jobcrawlExec(t, dir, "crawl", "--config", cfg, "--quiet"); code != exitOK {
