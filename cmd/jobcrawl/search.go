@@ -82,10 +82,7 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		if err != nil {
 			return err
 		}
-		if cfg.Index.Backend == "embedded" && !embedded.Exists(cfg.dataDir()) {
-			return noIndexError(cfg)
-		}
-		ix, err := openIndex(cfg)
+		ix, err := openExisting(cfg)
 		if errors.Is(err, embedded.ErrLocked) {
 			return fmt.Errorf("%w\nwhile the daemon runs, search through it: jobcrawl search --server http://%s ...", err, cfg.Daemon.Listen)
 		}

@@ -31,17 +31,23 @@ type siteRow struct {
 	Coverage map[string]float64 `json:"coverage,omitempty"`
 }
 
-// openExisting opens the configured index for reading what it holds, or
+// openExisting opens the index cfg names for reading what it holds, or
 // says that there is none (rather than creating one).
-func openExisting(e *env) (*Config, index.Index, error) {
+func openExisting(cfg *Config) (index.Index, error) {
+	if cfg.Index.Backend == "embedded" && !embedded.Exists(cfg.dataDir()) {
+		return nil, noIndexError(cfg)
+	}
+	return openIndex(cfg)
+}
+
+// loadExisting loads the configuration and opens its index (see
+// openExisting), for commands the daemon cannot answer while it holds it.
+func loadExisting(e *env) (*Config, index.Index, error) {
 	cfg, err := loadConfigOrDefault(e.configPath)
 	if err != nil {
 		return nil, nil, err
 	}
-	if cfg.Index.Backend == "embedded" && !embedded.Exists(cfg.dataDir()) {
-		return nil, nil, noIndexError(cfg)
-	}
-	ix, err := openIndex(cfg)
+	ix, err := openExisting(cfg)
 	if errors.Is(err, embedded.ErrLocked) {
 		return nil, nil, fmt.Errorf("%w (stop the daemon first, or ask it: GET /api/sites)", err)
 	}
@@ -62,7 +68,7 @@ postings with jobcrawl remove NAME.`)
 	if len(pos) > 0 {
 		return usagef("sites takes no arguments (got %q)", pos[0])
 	}
-	cfg, ix, err := openExisting(e)
+	cfg, ix, err := loadExisting(e)
 	if err != nil {
 		return err
 	}
@@ -169,7 +175,7 @@ scripts. Stop the daemon first when the index is the embedded one.`)
 		return usagef("remove: name one site (see jobcrawl sites)")
 	}
 	name := pos[0]
-	cfg, ix, err := openExisting(e)
+	cfg, ix, err := loadExisting(e)
 	if err != nil {
 		return err
 	}
