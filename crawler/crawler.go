@@ -20,6 +20,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"net"
 	"net/http"
 	"sync"
 	"time"
@@ -70,8 +71,14 @@ type Crawler struct {
 	// Now returns the time a run starts (for first_seen, last_seen and
 	// relative dates); nil means time.Now.
 	Now func() time.Time
-	// BatchSize is how many records go to the index in one write (0: 500).
+	// BatchSize is how many records go to the index in one write (0: DefaultBatchSize).
 	BatchSize int
+	// Shared is the politeness runs share with each other and with other
+	// daemons (per-host caps and pauses); nil: each run keeps its own.
+	Shared fetch.HostLimiter
+	// HostRates caps the requests to a host ("host" or "host:port") over
+	// every run sharing Shared, whatever the sites asking.
+	HostRates map[string]fetch.Rate
 
 	once sync.Once
 }
@@ -166,7 +173,21 @@ func (r *run) newFetcher(ctx context.Context) (*fetch.Fetcher, error) {
 			r.count(func(s *Stats) { s.Retries++ })
 		},
 		OnRedirect: r.onRedirect,
+		Shared:     r.c.Shared,
+		HostRate:   r.c.hostRate,
 	})
+}
+
+// hostRate is the shared cap of a host: its own entry, else the entry of
+// its name without the port.
+func (c *Crawler) hostRate(host string) fetch.Rate {
+	if r, ok := c.HostRates[host]; ok {
+		return r
+	}
+	if h, _, err := net.SplitHostPort(host); err == nil {
+		return c.HostRates[h]
+	}
+	return fetch.Rate{}
 }
 
 // workers is the size of the run's pool: the site's parallelism for each
@@ -273,9 +294,14 @@ func (r *run) finish(ctx context.Context, progress func(Stats)) Stats {
 	}
 	plan := r.books.End(end)
 	if r.storeErr == nil {
-		r.storeErr = r.commit(ctx, plan)
+		var closed, deleted int
+		closed, deleted, r.storeErr = r.commit(ctx, plan)
 		if r.storeErr != nil {
 			plan.Outcome, plan.Reason = ledger.Failed, ledger.ReasonStore
+			if errors.Is(r.storeErr, ErrCommitRefused) {
+				plan.Reason = "commit refused: the site's lease was lost"
+			}
+			plan.Close, plan.Delete = plan.Close[:closed], plan.Delete[:deleted]
 		}
 	}
 	st := r.stats(plan)
@@ -285,30 +311,74 @@ func (r *run) finish(ctx context.Context, progress func(Stats)) Stats {
 	return st
 }
 
+// ErrCommitRefused is the error of a run whose commit gate refused its
+// closes and deletes (another daemon holds a newer lease of the site).
+var ErrCommitRefused = errors.New("commit refused")
+
+// commitGateKey is the context key of a run's commit gate.
+type commitGateKey struct{}
+
+// WithCommitGate returns a context under which a run asks gate before it
+// commits: before its closes and deletes, batch by batch, and once at its
+// end even when it has nothing to close. A gate that returns an error
+// stops the commit; the run fails with an error wrapping
+// ErrCommitRefused and the gate's error. The daemons' fenced site leases
+// are such a gate.
+func WithCommitGate(ctx context.Context, gate func(context.Context) error) context.Context {
+	return context.WithValue(ctx, commitGateKey{}, gate)
+}
+
+// gate asks the run's commit gate, if any.
+func (r *run) gate(ctx context.Context) error {
+	g, _ := ctx.Value(commitGateKey{}).(func(context.Context) error)
+	if g == nil {
+		return nil
+	}
+	if err := g(ctx); err != nil {
+		return fmt.Errorf("%w for %s: %w", ErrCommitRefused, r.site.Name, err)
+	}
+	return nil
+}
+
 // commit applies what the plan decided at the end of the run: the closes
-// and the deletes. Writes and touches were made during the walk.
-func (r *run) commit(ctx context.Context, plan ledger.Plan) error {
+// and the deletes, each batch only once the gate allowed it. Writes and
+// touches were made during the walk. It returns how many closes and
+// deletes it applied.
+func (r *run) commit(ctx context.Context, plan ledger.Plan) (closed, deleted int, err error) {
 	if plan.Guard != "" {
 		r.log.Warn("mass close refused", "guard", plan.Guard)
 	}
-	if len(plan.Close) > 0 {
-		now := r.start
-		touches := make([]index.Touch, 0, len(plan.Close))
-		for _, id := range plan.Close {
-			touches = append(touches, index.Touch{ID: id, Status: index.StatusClosed, ClosedAt: &now})
-		}
-		for i := 0; i < len(touches); i += r.c.BatchSize {
-			if err := r.c.Index.Touch(ctx, touches[i:min(i+r.c.BatchSize, len(touches))]); err != nil {
-				return fmt.Errorf("close records of %s: %w", r.site.Name, err)
+	if err := r.gate(ctx); err != nil {
+		return 0, 0, err
+	}
+	now := r.start
+	for i := 0; i < len(plan.Close); i += r.c.BatchSize {
+		ids := plan.Close[i:min(i+r.c.BatchSize, len(plan.Close))]
+		if i > 0 {
+			if err := r.gate(ctx); err != nil {
+				return closed, 0, err
 			}
 		}
+		touches := make([]index.Touch, 0, len(ids))
+		for _, id := range ids {
+			touches = append(touches, index.Touch{ID: id, Status: index.StatusClosed, ClosedAt: &now})
+		}
+		if err := r.c.Index.Touch(ctx, touches); err != nil {
+			return closed, 0, fmt.Errorf("close records of %s: %w", r.site.Name, err)
+		}
+		closed += len(ids)
 	}
 	for i := 0; i < len(plan.Delete); i += r.c.BatchSize {
-		if err := r.c.Index.Delete(ctx, plan.Delete[i:min(i+r.c.BatchSize, len(plan.Delete))]); err != nil {
-			return fmt.Errorf("delete closed records of %s: %w", r.site.Name, err)
+		if err := r.gate(ctx); err != nil {
+			return closed, deleted, err
 		}
+		ids := plan.Delete[i:min(i+r.c.BatchSize, len(plan.Delete))]
+		if err := r.c.Index.Delete(ctx, ids); err != nil {
+			return closed, deleted, fmt.Errorf("delete closed records of %s: %w", r.site.Name, err)
+		}
+		deleted += len(ids)
 	}
-	return nil
+	return closed, deleted, nil
 }
 
 // reportProgress calls progress twice a second until stop is called.

@@ -104,6 +104,14 @@ type Config struct {
 	// Transport is the base round tripper (nil: a shared pooled one).
 	Transport http.RoundTripper
 	Logger    *slog.Logger // nil: discard
+	// Shared, when set, is politeness shared with the other runs of this
+	// process and of other daemons: each request also waits for its
+	// host's shared budget (HostRate), and the breaker's pauses and a
+	// server's Retry-After pause the host for every run sharing it.
+	Shared HostLimiter
+	// HostRate is the shared cap of requests to a host (host or
+	// host:port as in URLs), the zero Rate for none. nil: none anywhere.
+	HostRate func(host string) Rate
 
 	// Hooks, each optional and safe to call from several goroutines.
 	OnSend  func()                                       // a request goes out (robots.txt and retries included)
@@ -177,6 +185,7 @@ func New(ctx context.Context, cfg Config) (*Fetcher, error) {
 		}
 	})
 	f.polite.onSend = cfg.OnSend
+	f.polite.shared, f.polite.hostRate = cfg.Shared, cfg.HostRate
 	f.robots = &robots{
 		client: &http.Client{Transport: f.polite, CheckRedirect: f.robotsRedirect}, ua: cfg.UserAgent,
 		retries: lim.MaxRetries, backoff: lim.RetryBackoff, log: f.log, origins: map[string]*robotsEntry{},

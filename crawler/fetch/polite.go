@@ -23,7 +23,9 @@ import (
 //   - pauses a host asks for with 429 Too Many Requests and Retry-After;
 //   - a circuit breaker per host (limits.breaker);
 //   - the per-request timeout, which starts once the request may go, so
-//     waiting politely never counts as the server being slow.
+//     waiting politely never counts as the server being slow;
+//   - last, the host's shared budget (Config.Shared), which other runs and
+//     other daemons draw from too, and the pauses they decided.
 
 // ErrHostDown is the error of requests to a host the circuit breaker gave
 // up on: it failed again after limits.breaker.max_pauses pauses in a row.
@@ -237,16 +239,33 @@ func (h *host) record(cfg Breaker, probe bool, o outcome, pauseFor time.Duration
 	return t
 }
 
+// HostLimiter is politeness shared between runs, in one process or across
+// daemons (daemon/coord implements it). See coord.HostLimiter: Acquire
+// waits for a slot of the host under n per per (n <= 0: only for the
+// host's pause to end) and returns how to free it; Pause stops every
+// request to the host for d.
+type HostLimiter interface {
+	Acquire(ctx context.Context, host string, n int, per, timeout time.Duration) (release func(sent bool), err error)
+	Pause(ctx context.Context, host string, d time.Duration) error
+}
+
+// sharedTimeout is how long a shared slot is held at most when its
+// request never reports back (the process died): past any request's
+// timeout.
+const sharedTimeout = 2 * time.Minute
+
 // politeTransport is the run's http.RoundTripper (see the top of the file).
 type politeTransport struct {
-	base    http.RoundTripper
-	runCtx  context.Context // the run: when it ends, answers say nothing of the host
-	timeout time.Duration   // one request, from when it may go to the end of its body
-	breaker Breaker
-	rate    *window // the site's cap, over all its hosts
-	log     *slog.Logger
-	onTrip  func(trip)
-	onSend  func() // a request goes out
+	shared   HostLimiter
+	hostRate func(string) Rate
+	base     http.RoundTripper
+	runCtx   context.Context // the run: when it ends, answers say nothing of the host
+	timeout  time.Duration   // one request, from when it may go to the end of its body
+	breaker  Breaker
+	rate     *window // the site's cap, over all its hosts
+	log      *slog.Logger
+	onTrip   func(trip)
+	onSend   func() // a request goes out
 
 	mu    sync.Mutex
 	hosts map[string]*host
@@ -290,6 +309,20 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.rate.release(false)
 		}
 	}
+	releaseShared := func(bool) {}
+	if err == nil && t.shared != nil {
+		var r Rate
+		if t.hostRate != nil {
+			r = t.hostRate(req.URL.Host)
+		}
+		if releaseShared, err = t.shared.Acquire(ctx, req.URL.Host, r.N, r.Per, max(t.timeout, sharedTimeout)); err != nil {
+			t.rate.release(false)
+			delay.release(false)
+			if ctx.Err() == nil {
+				err = fmt.Errorf("shared politeness of %s: %w", req.URL.Host, err)
+			}
+		}
+	}
 	if err != nil {
 		if probe {
 			h.record(t.breaker, true, neutral, 0)
@@ -308,6 +341,7 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	// the server has seen the request, if ever, by now
 	t.rate.release(true)
 	delay.release(true)
+	releaseShared(true)
 	o, pauseFor := success, time.Duration(0)
 	switch {
 	case t.runCtx.Err() != nil:
@@ -320,7 +354,15 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	case resp.StatusCode >= 500:
 		o = failure
 	}
-	if tr := h.record(t.breaker, probe, o, min(pauseFor, maxRetryAfter)); tr.pause > 0 || tr.down {
+	tr := h.record(t.breaker, probe, o, min(pauseFor, maxRetryAfter))
+	if p := max(tr.pause, min(pauseFor, maxRetryAfter)); p > 0 && t.shared != nil {
+		// every run sharing the host pauses too; a failure to say so only
+		// leaves the others to find out for themselves
+		if err := t.shared.Pause(context.WithoutCancel(ctx), req.URL.Host, p); err != nil {
+			t.log.Debug("shared pause not recorded", "host", h.name, "error", err)
+		}
+	}
+	if tr.pause > 0 || tr.down {
 		t.onTrip(tr)
 		if tr.down {
 			t.log.Warn("host down: giving up on it", "host", h.name)
