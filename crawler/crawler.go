@@ -22,6 +22,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"sync"
 	"time"
 
@@ -178,16 +179,20 @@ func (r *run) newFetcher(ctx context.Context) (*fetch.Fetcher, error) {
 	})
 }
 
-// hostRate is the shared cap of a host: its own entry, else the entry of
-// its name without the port.
-func (c *Crawler) hostRate(host string) fetch.Rate {
+// hostRate is the shared cap of a host and the key it is shared under:
+// the host's own entry (host:port), else the entry of its name without
+// the port (covering every port), else none, keyed by the host itself.
+func (c *Crawler) hostRate(host string) (string, fetch.Rate) {
+	host = strings.ToLower(host)
 	if r, ok := c.HostRates[host]; ok {
-		return r
+		return host, r
 	}
 	if h, _, err := net.SplitHostPort(host); err == nil {
-		return c.HostRates[h]
+		if r, ok := c.HostRates[h]; ok {
+			return h, r
+		}
 	}
-	return fetch.Rate{}
+	return host, fetch.Rate{}
 }
 
 // workers is the size of the run's pool: the site's parallelism for each

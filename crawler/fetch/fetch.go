@@ -110,8 +110,10 @@ type Config struct {
 	// server's Retry-After pause the host for every run sharing it.
 	Shared HostLimiter
 	// HostRate is the shared cap of requests to a host (host or
-	// host:port as in URLs), the zero Rate for none. nil: none anywhere.
-	HostRate func(host string) Rate
+	// host:port as in URLs) and the key the cap is shared under (the
+	// configured host: "example.com" covers every port of it); the zero
+	// Rate for none, with the host itself as the key. nil: none anywhere.
+	HostRate func(host string) (key string, r Rate)
 
 	// Hooks, each optional and safe to call from several goroutines.
 	OnSend  func()                                       // a request goes out (robots.txt and retries included)

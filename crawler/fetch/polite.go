@@ -257,7 +257,7 @@ const sharedTimeout = 2 * time.Minute
 // politeTransport is the run's http.RoundTripper (see the top of the file).
 type politeTransport struct {
 	shared   HostLimiter
-	hostRate func(string) Rate
+	hostRate func(string) (string, Rate)
 	base     http.RoundTripper
 	runCtx   context.Context // the run: when it ends, answers say nothing of the host
 	timeout  time.Duration   // one request, from when it may go to the end of its body
@@ -309,13 +309,13 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 			t.rate.release(false)
 		}
 	}
-	releaseShared := func(bool) {}
+	releaseShared, sharedKey := func(bool) {}, req.URL.Host
 	if err == nil && t.shared != nil {
 		var r Rate
 		if t.hostRate != nil {
-			r = t.hostRate(req.URL.Host)
+			sharedKey, r = t.hostRate(req.URL.Host)
 		}
-		if releaseShared, err = t.shared.Acquire(ctx, req.URL.Host, r.N, r.Per, max(t.timeout, sharedTimeout)); err != nil {
+		if releaseShared, err = t.shared.Acquire(ctx, sharedKey, r.N, r.Per, max(t.timeout, sharedTimeout)); err != nil {
 			t.rate.release(false)
 			delay.release(false)
 			if ctx.Err() == nil {
@@ -358,7 +358,7 @@ func (t *politeTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if p := max(tr.pause, min(pauseFor, maxRetryAfter)); p > 0 && t.shared != nil {
 		// every run sharing the host pauses too; a failure to say so only
 		// leaves the others to find out for themselves
-		if err := t.shared.Pause(context.WithoutCancel(ctx), req.URL.Host, p); err != nil {
+		if err := t.shared.Pause(context.WithoutCancel(ctx), sharedKey, p); err != nil {
 			t.log.Debug("shared pause not recorded", "host", h.name, "error", err)
 		}
 	}
