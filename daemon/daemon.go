@@ -20,6 +20,7 @@ import (
 	"github.com/robfig/cron/v3"
 
 	"github.com/jobcrawl/jobcrawl/crawler"
+	"github.com/jobcrawl/jobcrawl/daemon/coord"
 )
 
 // Runner runs one crawl of one site. *crawler.Crawler is the one the daemon
@@ -83,6 +84,12 @@ var (
 	// ErrNotRunning is returned by RunNow, Reload and Start when the
 	// scheduler is stopped (or, for RunNow and Reload, not yet started).
 	ErrNotRunning = errors.New("scheduler is not running")
+	// ErrHeldElsewhere is returned by RunNow when another daemon crawls
+	// the site now (errors.Is(err, ErrRunning) holds too).
+	ErrHeldElsewhere = fmt.Errorf("%w in another daemon", ErrRunning)
+	// ErrUnavailable is returned by RunNow when the coordination backend
+	// cannot be reached: no run starts without its lease.
+	ErrUnavailable = coord.ErrUnavailable
 )
 
 // Causes of a run's cancellation, reported as its reason.
@@ -94,8 +101,12 @@ var (
 // Scheduler runs the sites of a Config on their schedules. Create it with
 // New, then Start; Stop ends it. Its methods are safe for concurrent use.
 type Scheduler struct {
-	runner Runner
-	log    *slog.Logger
+	runner   Runner
+	log      *slog.Logger
+	coord    coord.Coordinator
+	leaseTTL time.Duration
+	backend  string // "local" or "redis", for the metrics
+	cstats   coordCounters
 
 	ctx    context.Context // parent of every run; cancelled by Stop
 	cancel context.CancelCauseFunc
@@ -128,14 +139,37 @@ type siteState struct {
 	totals      Totals
 }
 
+// An Option changes a Scheduler at New.
+type Option func(*Scheduler)
+
+// WithCoordinator makes the scheduler coordinate with other daemons
+// through c: a tick runs only in the daemon that claims it, and a run
+// holds its site's lease (renewed every leaseTTL/3, 0 meaning
+// coord.DefaultLeaseTTL) and commits only while it is the newest. backend
+// names c in the metrics ("redis"). Without it the scheduler coordinates
+// its own runs in process.
+func WithCoordinator(c coord.Coordinator, backend string, leaseTTL time.Duration) Option {
+	return func(s *Scheduler) { s.coord, s.backend, s.leaseTTL = c, backend, leaseTTL }
+}
+
 // New returns a scheduler that crawls with runner. logger receives the
 // daemon's log: runs started and finished, ticks skipped, failures.
-func New(runner Runner, logger *slog.Logger) *Scheduler {
+func New(runner Runner, logger *slog.Logger, opts ...Option) *Scheduler {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
 	ctx, cancel := context.WithCancelCause(context.Background())
-	return &Scheduler{runner: runner, log: logger, ctx: ctx, cancel: cancel, sites: map[string]*siteState{}}
+	s := &Scheduler{runner: runner, log: logger, ctx: ctx, cancel: cancel, sites: map[string]*siteState{}}
+	for _, o := range opts {
+		o(s)
+	}
+	if s.coord == nil {
+		s.coord, s.backend = coord.NewLocal(""), "local"
+	}
+	if s.leaseTTL <= 0 {
+		s.leaseTTL = coord.DefaultLeaseTTL
+	}
+	return s
 }
 
 // prepared is a validated site with its parsed schedule.
@@ -197,7 +231,7 @@ func (s *Scheduler) Start(cfg Config) error {
 	s.cron.Start()
 	for _, p := range sites {
 		if p.site.RunOnStart {
-			s.startLocked(p.site.Name, TriggerStart)
+			s.startOnStart(p.site.Name)
 		}
 	}
 	s.log.Info("scheduler started", "sites", len(sites), "max_concurrent_sites", max)
@@ -225,29 +259,133 @@ func (s *Scheduler) scheduleLocked(st *siteState, sched cron.Schedule) {
 	}
 }
 
-// tick is a cron firing: it starts a run, or counts the tick as skipped
-// when the last one is still going.
+// tick is a cron firing. The tick is the one scheduled at the time the
+// schedule names (not the clock at wake-up), so daemons that woke at
+// slightly different moments claim the same one; only the daemon that
+// claims it runs it. A tick is skipped when the last run of the site is
+// still going, or when the coordination backend cannot be reached.
 func (s *Scheduler) tick(name string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
-	err := s.startLocked(name, TriggerSchedule)
-	if errors.Is(err, ErrRunning) {
-		st := s.sites[name]
-		st.skipped++
-		s.log.Warn("tick skipped: the previous run is still going", "site", name, "skipped", st.skipped)
+	st := s.sites[name]
+	if st == nil || st.schedule == nil {
+		s.mu.Unlock()
+		return
+	}
+	sched := st.schedule
+	s.mu.Unlock()
+	at := scheduledAt(sched, time.Now())
+	ctx, cancel := context.WithTimeout(s.ctx, coordTimeout)
+	won, err := s.coord.ClaimTick(ctx, name, at, claimTTL(sched, at))
+	cancel()
+	switch {
+	case err != nil:
+		s.cstats.add(&s.cstats.claimsError, &s.cstats.errors)
+		s.skip(name, "tick skipped: coordination unavailable", "scheduled", at, "error", err)
+		return
+	case !won:
+		s.cstats.add(&s.cstats.claimsLost)
+		s.log.Debug("tick claimed by another daemon", "site", name, "scheduled", at)
+		return
+	}
+	s.cstats.add(&s.cstats.claimsWon)
+	if err := s.begin(name, TriggerSchedule, at); err != nil {
+		if errors.Is(err, ErrRunning) {
+			s.skip(name, "tick skipped: the previous run is still going", "scheduled", at, "reason", err)
+		} else if !errors.Is(err, ErrNotRunning) && !errors.Is(err, ErrUnknownSite) {
+			s.skip(name, "tick skipped", "scheduled", at, "error", err)
+		}
 	}
 }
 
-// RunNow starts a run of the named site now. It returns ErrRunning when a
-// run of the site is queued or in progress, ErrUnknownSite for a site not
-// configured. The run may wait for a slot under the cap on concurrent runs.
-func (s *Scheduler) RunNow(name string) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.startLocked(name, TriggerManual)
+// startOnStart starts a run_on_start run, in the background: taking the
+// lease may wait for the coordination backend. With several daemons, the
+// first to take the lease runs it; the others find the site held.
+func (s *Scheduler) startOnStart(name string) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		if err := s.begin(name, TriggerStart, time.Time{}); err != nil && !errors.Is(err, ErrNotRunning) {
+			s.log.Info("run on start not made", "site", name, "reason", err)
+		}
+	}()
 }
 
-func (s *Scheduler) startLocked(name, trigger string) error {
+// skip counts a skipped tick of the site and logs why.
+func (s *Scheduler) skip(name, msg string, attrs ...any) {
+	s.mu.Lock()
+	n := 0
+	if st := s.sites[name]; st != nil {
+		st.skipped++
+		n = st.skipped
+	}
+	s.mu.Unlock()
+	s.log.Warn(msg, append([]any{"site", name, "skipped", n}, attrs...)...)
+}
+
+// coordTimeout bounds one call to the coordination backend made by a tick
+// or a request.
+const coordTimeout = 5 * time.Second
+
+// RunNow starts a run of the named site now. It returns ErrRunning when a
+// run of the site is queued or in progress (ErrHeldElsewhere when in
+// another daemon), ErrUnknownSite for a site not configured, and an error
+// wrapping ErrUnavailable when the coordination backend is down. The run
+// may wait for a slot under the cap on concurrent runs.
+func (s *Scheduler) RunNow(name string) error {
+	return s.begin(name, TriggerManual, time.Time{})
+}
+
+// begin takes the site's lease and starts a run under it; at is the
+// scheduled time of a tick's run.
+func (s *Scheduler) begin(name, trigger string, at time.Time) error {
+	s.mu.Lock()
+	err := s.canStartLocked(name)
+	s.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	leaseCtx, held, err := coord.Hold(s.ctx, s.coord, name, s.leaseTTL, func(err error) {
+		s.cstats.add(&s.cstats.leasesLost)
+		s.log.Warn("site lease lost: stopping the run, it closes nothing", "site", name, "error", err)
+	})
+	switch {
+	case errors.Is(err, coord.ErrHeld):
+		s.cstats.add(&s.cstats.leasesBusy)
+		s.mu.Lock()
+		defer s.mu.Unlock()
+		if err := s.canStartLocked(name); err != nil {
+			return err // ours, started meanwhile
+		}
+		return ErrHeldElsewhere
+	case err != nil:
+		s.cstats.add(&s.cstats.errors)
+		if s.ctx.Err() != nil {
+			return ErrNotRunning
+		}
+		return fmt.Errorf("take the lease of %s: %w", name, err)
+	}
+	s.cstats.add(&s.cstats.leasesAcquired)
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if err := s.startLocked(name, trigger, at, leaseCtx, held); err != nil {
+		go s.release(held)
+		return err
+	}
+	return nil
+}
+
+// release gives a run's lease up, waiting briefly for a backend that is
+// down: the lease expires by itself then.
+func (s *Scheduler) release(held *coord.Held) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	if err := held.Release(ctx); err != nil {
+		s.cstats.add(&s.cstats.errors)
+		s.log.Debug("lease not released (it expires by itself)", "site", held.Lease().Site, "error", err)
+	}
+}
+
+func (s *Scheduler) canStartLocked(name string) error {
 	if !s.started || s.stopped {
 		return ErrNotRunning
 	}
@@ -258,19 +396,30 @@ func (s *Scheduler) startLocked(name, trigger string) error {
 	if st.running {
 		return ErrRunning
 	}
-	ctx, cancel := context.WithCancelCause(s.ctx)
-	st.running, st.cancel, st.current = true, cancel, &Run{Trigger: trigger}
+	return nil
+}
+
+// startLocked starts a run of the site under its lease: parent is the
+// lease's context (cancelled when the lease is lost).
+func (s *Scheduler) startLocked(name, trigger string, at time.Time, parent context.Context, held *coord.Held) error {
+	if err := s.canStartLocked(name); err != nil {
+		return err
+	}
+	st := s.sites[name]
+	ctx, cancel := context.WithCancelCause(parent)
+	st.running, st.cancel, st.current = true, cancel, &Run{Trigger: trigger, Scheduled: at}
 	site := st.site
 	s.wg.Add(1)
-	go s.run(ctx, st, site, trigger)
+	go s.run(ctx, st, site, trigger, at, held)
 	return nil
 }
 
 // run is one run of a site, from waiting for a slot to recording how it ended.
-func (s *Scheduler) run(ctx context.Context, st *siteState, site crawler.Site, trigger string) {
+func (s *Scheduler) run(ctx context.Context, st *siteState, site crawler.Site, trigger string, at time.Time, held *coord.Held) {
 	defer s.wg.Done()
 	log := s.log.With("site", site.Name)
 	if err := s.limit.acquire(ctx); err != nil {
+		s.release(held)
 		s.mu.Lock()
 		st.running, st.current = false, nil
 		st.cancel(nil)
@@ -279,24 +428,32 @@ func (s *Scheduler) run(ctx context.Context, st *siteState, site crawler.Site, t
 		log.Info("run not started", "trigger", trigger, "reason", context.Cause(ctx))
 		return
 	}
-	defer s.limit.release()
 
 	start := time.Now()
 	s.mu.Lock()
 	st.current.Started = start
 	s.mu.Unlock()
-	log.Info("run started", "trigger", trigger)
+	started := []any{"trigger", trigger, "lease_token", held.Lease().Token}
+	if !at.IsZero() {
+		started = append(started, "scheduled", at)
+	}
+	log.Info("run started", started...)
 
-	stats, err := s.runner.Run(ctx, &site, func(p crawler.Stats) {
+	stats, err := s.runner.Run(crawler.WithCommitGate(ctx, held.Commit), &site, func(p crawler.Stats) {
 		s.mu.Lock()
 		if st.current != nil {
 			st.current.Counts = countsOf(p)
 		}
 		s.mu.Unlock()
 	})
-	r := Run{Trigger: trigger, Started: start, Finished: time.Now(), Counts: countsOf(stats)}
+	r := Run{Trigger: trigger, Scheduled: at, Started: start, Finished: time.Now(), Counts: countsOf(stats)}
 	r.Seconds = r.Finished.Sub(r.Started).Seconds()
 	r.Outcome, r.Reason = outcome(ctx, stats, err)
+	if errors.Is(err, coord.ErrFenced) {
+		s.cstats.add(&s.cstats.commitsRejected)
+	}
+	s.limit.release()
+	s.release(held) // before the site is idle: a run started next finds it free
 
 	s.mu.Lock()
 	st.running, st.current = false, nil
@@ -423,7 +580,7 @@ func (s *Scheduler) Reload(cfg Config) (Changes, error) {
 		}
 	}
 	for _, name := range start {
-		s.startLocked(name, TriggerStart)
+		s.startOnStart(name)
 	}
 	return ch, nil
 }
@@ -469,13 +626,16 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 
 // Run is one run of a site: in progress (no Finished, no Outcome) or done.
 type Run struct {
-	Trigger  string    `json:"trigger"`
-	Started  time.Time `json:"started,omitzero"` // zero while queued
-	Finished time.Time `json:"finished,omitzero"`
-	Seconds  float64   `json:"duration_seconds,omitempty"`
-	Outcome  string    `json:"outcome,omitempty"`
-	Reason   string    `json:"reason,omitempty"`
-	Counts   Counts    `json:"counts"`
+	Trigger string `json:"trigger"`
+	// Scheduled is the tick a scheduled run is for (the time its
+	// schedule named; the run starts a moment later).
+	Scheduled time.Time `json:"scheduled,omitzero"`
+	Started   time.Time `json:"started,omitzero"` // zero while queued
+	Finished  time.Time `json:"finished,omitzero"`
+	Seconds   float64   `json:"duration_seconds,omitempty"`
+	Outcome   string    `json:"outcome,omitempty"`
+	Reason    string    `json:"reason,omitempty"`
+	Counts    Counts    `json:"counts"`
 }
 
 // Counts are a run's numbers (see crawler.Stats).
@@ -565,33 +725,46 @@ type SiteStatus struct {
 	// LastSuccess is when the last run that ended ok or incomplete finished.
 	LastSuccess *time.Time `json:"last_success"`
 	Runs        int        `json:"runs"`    // finished since the daemon started
-	Skipped     int        `json:"skipped"` // ticks skipped because a run was still going
-	History     []Run      `json:"history,omitempty"`
-	Totals      Totals     `json:"-"`
+	Skipped     int        `json:"skipped"` // ticks skipped: a run was still going, or coordination was down
+	// Lease is who crawls the site now (with several daemons, maybe
+	// another one); nil when nobody does or the backend is down.
+	Lease   *SiteLease `json:"lease,omitempty"`
+	History []Run      `json:"history,omitempty"`
+	Totals  Totals     `json:"-"`
 }
 
 // Sites reports every configured site, in configuration order, without
 // their run history.
 func (s *Scheduler) Sites() []SiteStatus {
+	leases := s.holders()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	next := s.nextRunsLocked()
 	out := make([]SiteStatus, 0, len(s.order))
 	for _, name := range s.order {
-		out = append(out, s.statusLocked(s.sites[name], next, false))
+		st := s.statusLocked(s.sites[name], next, false)
+		if l, ok := leases[name]; ok {
+			st.Lease = &l
+		}
+		out = append(out, st)
 	}
 	return out
 }
 
 // Site reports one site with its history (newest first).
 func (s *Scheduler) Site(name string) (SiteStatus, bool) {
+	leases := s.holders()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	st := s.sites[name]
 	if st == nil || st.removed {
 		return SiteStatus{}, false
 	}
-	return s.statusLocked(st, s.nextRunsLocked(), true), true
+	out := s.statusLocked(st, s.nextRunsLocked(), true)
+	if l, ok := leases[name]; ok {
+		out.Lease = &l
+	}
+	return out, true
 }
 
 // nextRunsLocked asks cron when each entry fires next.

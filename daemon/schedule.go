@@ -38,6 +38,9 @@ func ParseSchedule(spec, tz string) (cron.Schedule, error) {
 		return nil, fmt.Errorf("%q: %v (want 5 fields \"min hour day month weekday\", 6 with seconds first, or @daily, @hourly, @every 6h…)",
 			strings.TrimPrefix(spec, "CRON_TZ="+tz+" "), err)
 	}
+	if every, ok := s.(cron.ConstantDelaySchedule); ok {
+		s = everyAligned{every.Delay}
+	}
 	if s.Next(time.Now()).IsZero() {
 		return nil, fmt.Errorf("%q: never fires", spec)
 	}

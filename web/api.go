@@ -327,10 +327,16 @@ func (s *Server) apiRun(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, daemon.ErrUnknownSite):
 		writeError(w, http.StatusNotFound, "no site named "+quoted(name))
+	case errors.Is(err, daemon.ErrHeldElsewhere):
+		writeError(w, http.StatusConflict, "site "+quoted(name)+": another daemon is crawling it")
 	case errors.Is(err, daemon.ErrRunning):
 		writeError(w, http.StatusConflict, "site "+quoted(name)+": a run is already queued or in progress")
 	case errors.Is(err, daemon.ErrNotRunning):
 		writeError(w, http.StatusServiceUnavailable, "the daemon is stopping")
+	case errors.Is(err, daemon.ErrUnavailable):
+		s.log.Warn("run not started: coordination unavailable", "site", name, "error", err)
+		w.Header().Set("Retry-After", "10")
+		writeError(w, http.StatusServiceUnavailable, "coordination backend unavailable: try again later")
 	case err != nil:
 		s.serverError(w, r, err)
 	default:

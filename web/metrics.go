@@ -61,9 +61,34 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 			m.sample("", float64(st.Totals.Runs[o]), "site", st.Name, "outcome", o)
 		}
 	}
-	m.family("jobcrawl_runs_skipped_total", "counter", "Scheduled runs skipped because the site's previous run was still going.")
+	m.family("jobcrawl_runs_skipped_total", "counter", "Scheduled runs skipped: the site's previous run was still going, or coordination was unreachable.")
 	for _, st := range sites {
 		m.sample("", float64(st.Skipped), "site", st.Name)
+	}
+	m.family("jobcrawl_site_lease_held", "gauge", "1 when this daemon holds the site's lease (crawls it now).")
+	for _, st := range sites {
+		held := 0.0
+		if st.Lease != nil && st.Lease.Mine {
+			held = 1
+		}
+		m.sample("", held, "site", st.Name)
+	}
+	if c, ok := s.sites.(interface{ Coordination() daemon.CoordStats }); ok {
+		cs := c.Coordination()
+		m.family("jobcrawl_coordination_backend_info", "gauge", "The coordination backend (local or redis).")
+		m.sample("", 1, "backend", cs.Backend)
+		m.family("jobcrawl_tick_claims_total", "counter", "Scheduled ticks by claim result: won (run here), lost (another daemon's), error (backend unreachable: skipped).")
+		for _, r := range []string{"won", "lost", "error"} {
+			m.sample("", float64(cs.TickClaims[r]), "result", r)
+		}
+		m.family("jobcrawl_leases_total", "counter", "Site leases: acquired, busy (held by another daemon), lost (renewal failed: the run stopped).")
+		for _, ev := range []string{"acquired", "busy", "lost"} {
+			m.sample("", float64(cs.Leases[ev]), "event", ev)
+		}
+		m.family("jobcrawl_commits_rejected_total", "counter", "Run commits (closes, deletes) refused by the fence: a newer lease of the site existed.")
+		m.sample("", float64(cs.CommitsRejected))
+		m.family("jobcrawl_coordination_errors_total", "counter", "Calls to the coordination backend that failed.")
+		m.sample("", float64(cs.Errors))
 	}
 	m.family("jobcrawl_run_duration_seconds", "histogram", "How long finished runs took.")
 	for _, st := range sites {

@@ -69,6 +69,7 @@ func commands() []command {
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
 		{"sites", "[--json]", "list the sites, configured and indexed, with their postings and last sighting", runSites},
 		{"remove", "SITE [--yes]", "delete a site's postings from the index (after a confirmation)", runRemove},
+		{"status", "[--server URL] [--json]", "show which daemon crawls which site now (site leases)", runStatus},
 		{"healthcheck", "[--server URL]", "ask a running daemon whether it is healthy (for container health checks)", runHealthcheck},
 		{"completion", "bash|zsh|fish", "print a shell completion script", runCompletion},
 		{"version", "[--json]", "print the version, and the module version and commit of the build", runVersion},
@@ -205,6 +206,7 @@ var examples = map[string][]string{
 	"config":      {"jobcrawl config check --config /etc/jobcrawl/config.yaml --json"},
 	"remove":      {"jobcrawl remove oldname", "jobcrawl remove oldname --yes"},
 	"healthcheck": {"jobcrawl healthcheck --server http://127.0.0.1:7800"},
+	"status":      {"jobcrawl status", "jobcrawl status --server http://10.0.0.5:7800 --json"},
 }
 
 // manual writes a command's help as a manual page: name, synopsis,

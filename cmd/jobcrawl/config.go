@@ -19,7 +19,9 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/jobcrawl/jobcrawl/crawler"
+	"github.com/jobcrawl/jobcrawl/crawler/fetch"
 	"github.com/jobcrawl/jobcrawl/daemon"
+	"github.com/jobcrawl/jobcrawl/daemon/coord"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
 	"github.com/jobcrawl/jobcrawl/index/meili"
@@ -46,7 +48,11 @@ type Config struct {
 	ClosedRetention crawler.Duration `yaml:"closed_retention"`
 	Daemon          DaemonConfig     `yaml:"daemon"`
 	Search          SearchConfig     `yaml:"search"`
-	Sites           []crawler.Site   `yaml:"sites"`
+	// Coordination is how daemons sharing this file coordinate.
+	Coordination CoordinationConfig `yaml:"coordination"`
+	// Hosts are per-host request caps over every site and every daemon.
+	Hosts []HostLimit    `yaml:"hosts"`
+	Sites []crawler.Site `yaml:"sites"`
 
 	path string // where it was read from
 }
@@ -55,6 +61,68 @@ type Config struct {
 type IndexConfig struct {
 	Backend     string      `yaml:"backend"` // embedded (default) or meilisearch
 	Meilisearch MeiliConfig `yaml:"meilisearch"`
+}
+
+// CoordinationConfig is coordination: local (one daemon, the default) or
+// redis (several daemons sharing one configuration and one Meilisearch).
+type CoordinationConfig struct {
+	Backend string `yaml:"backend"` // local (default) or redis
+	// URL is the Redis server: redis://[:password@]host:port[/db], or
+	// rediss:// for TLS. REDIS_URL overrides it; REDIS_PASSWORD supplies a
+	// password the URL does not carry.
+	URL string `yaml:"url"`
+	// Prefix starts every key jobcrawl writes (default "jobcrawl"):
+	// separate deployments sharing one Redis use different prefixes.
+	Prefix string `yaml:"prefix"`
+	// LeaseTTL is how long a site's lease lives without renewal (renewed
+	// every third of it): how soon another daemon takes over a site whose
+	// daemon died.
+	LeaseTTL crawler.Duration `yaml:"lease_ttl"`
+}
+
+// redisURLEnv overrides coordination.url.
+const redisURLEnv = "REDIS_URL"
+
+// validate checks coordination and fills its defaults.
+func (c *CoordinationConfig) validate(errs *configErrors) {
+	switch c.Backend {
+	case "", "local":
+		c.Backend = "local"
+	case "redis":
+		if strings.TrimSpace(c.URL) == "" {
+			errs.add("coordination.url", "must be set with backend redis (redis://host:6379, or $%s)", redisURLEnv)
+		} else if u, err := url.Parse(c.URL); err != nil || (u.Scheme != "redis" && u.Scheme != "rediss" && u.Scheme != "unix") {
+			errs.add("coordination.url", "%q is not a redis:// or rediss:// URL", coord.RedactURL(c.URL))
+		}
+	default:
+		errs.add("coordination.backend", "%q is not local or redis", c.Backend)
+	}
+	if c.Prefix == "" {
+		c.Prefix = "jobcrawl"
+	}
+	switch {
+	case c.LeaseTTL == 0:
+		c.LeaseTTL = crawler.Duration(coord.DefaultLeaseTTL)
+	case c.LeaseTTL < crawler.Duration(time.Second):
+		errs.add("coordination.lease_ttl", "%s is under 1s", c.LeaseTTL)
+	}
+}
+
+// HostLimit caps the requests to one host over every site that asks it and
+// every daemon sharing the coordination backend (several companies on one
+// job-board host, say).
+type HostLimit struct {
+	Host string     `yaml:"host"` // host, or host:port
+	Rate fetch.Rate `yaml:"rate"` // like 5/s
+}
+
+// hostRates are the hosts' caps as the crawler takes them.
+func (c *Config) hostRates() map[string]fetch.Rate {
+	out := make(map[string]fetch.Rate, len(c.Hosts))
+	for _, h := range c.Hosts {
+		out[strings.ToLower(strings.TrimSpace(h.Host))] = h.Rate
+	}
+	return out
 }
 
 // defaultClosedRetention is closed_retention when the file does not set it.
@@ -154,6 +222,9 @@ func (c *Config) applyEnv(getenv func(string) string) {
 	m := &c.Index.Meilisearch
 	if u := getenv(meiliURLEnv); u != "" {
 		m.URL, m.urlFromEnv = u, true
+	}
+	if u := getenv(redisURLEnv); u != "" {
+		c.Coordination.URL = u
 	}
 	if envNameRe.MatchString(m.APIKeyEnv) {
 		m.apiKey = getenv(m.APIKeyEnv)
@@ -370,6 +441,25 @@ func (c *Config) Validate() error {
 		errs.add("closed_retention", "%s is negative", c.ClosedRetention)
 	}
 	c.Search.validate(&errs)
+	c.Coordination.validate(&errs)
+	hosts := map[string]int{}
+	for i, h := range c.Hosts {
+		at := fmt.Sprintf("hosts[%d]", i)
+		host := strings.ToLower(strings.TrimSpace(h.Host))
+		switch {
+		case host == "":
+			errs.add(at+".host", "must not be empty")
+		case strings.Contains(host, "/"):
+			errs.add(at+".host", "%q is a URL: give the host alone (like boards.greenhouse.io)", h.Host)
+		}
+		if h.Rate.N <= 0 {
+			errs.add(at+".rate", "must be set (like 5/s)")
+		}
+		if j, dup := hosts[host]; dup && host != "" {
+			errs.add(at+".host", "%q is already hosts[%d]", h.Host, j)
+		}
+		hosts[host] = i
+	}
 	names := map[string]int{}
 	for i := range c.Sites {
 		s := &c.Sites[i]

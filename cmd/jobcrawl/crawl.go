@@ -94,7 +94,13 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 		return err
 	}
 
+	co, err := openCoordinator(cfg, e.logger)
+	if err != nil {
+		return err
+	}
+	defer co.Close()
 	c := newCrawler(cfg, ix, e.logger)
+	c.Shared = co.Hosts()
 	c.Full = *full
 	prog := newProgress(e.stderr, !*quiet && isTerminal(e.stderr))
 	results := make([]crawler.Stats, len(todo))
@@ -107,7 +113,7 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 			defer wg.Done()
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			results[i], errs[i] = c.Run(ctx, &todo[i], prog.update)
+			results[i], errs[i] = runLeased(ctx, co, cfg.leaseTTL(), c, &todo[i], prog.update)
 		}()
 	}
 	wg.Wait()
@@ -157,7 +163,7 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 // newCrawler is the crawler the configuration describes.
 func newCrawler(cfg *Config, ix index.Index, logger *slog.Logger) *crawler.Crawler {
 	c := &crawler.Crawler{Index: ix, Logger: logger, UserAgent: cfg.UserAgent, MaxCloseShare: cfg.MaxCloseShare,
-		ClosedRetention: time.Duration(cfg.ClosedRetention)}
+		ClosedRetention: time.Duration(cfg.ClosedRetention), HostRates: cfg.hostRates()}
 	if cfg.Index.Backend == "meilisearch" {
 		// a server takes larger payloads best; the embedded engine, small
 		// batches (less memory held by a write)

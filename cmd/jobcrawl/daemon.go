@@ -70,14 +70,20 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 
 	ix, err := openIndex(cfg)
 	if err != nil {
-		return err
+		return indexLocked(cfg, err)
 	}
 	defer ix.Close()
 	if err := adoptRenamed(ctx, ix, cfg, cfg.Sites, e.stderr); err != nil {
 		return err
 	}
+	co, err := openCoordinator(cfg, log)
+	if err != nil {
+		return err
+	}
+	defer co.Close()
 	c := newCrawler(cfg, ix, log)
-	sched := daemon.New(c, log)
+	c.Shared = co.Hosts()
+	sched := daemon.New(c, log, daemon.WithCoordinator(co, cfg.Coordination.Backend, cfg.leaseTTL()))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -100,7 +106,7 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	log.Info("daemon started", "listen", "http://"+ln.Addr().String(), "sites", len(cfg.Sites), "index", cfg.dataDir(),
-		"version", version)
+		"coordination", cfg.Coordination.Backend, "id", co.ID(), "version", version)
 	hup := make(chan os.Signal, 1)
 	signal.Notify(hup, syscall.SIGHUP)
 	defer signal.Stop(hup)

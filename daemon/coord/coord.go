@@ -90,9 +90,10 @@ type HostLimiter interface {
 	// Acquire waits until a request to host may go: no pause is in force
 	// and, when n > 0, fewer than n requests hold a slot of the host. A
 	// slot is held from when the request leaves until per after its answer
-	// came back (or, when release is never called, timeout after it
-	// left); starts are spaced per/n apart. release(true) frees the slot
-	// per from now, release(false) at once (nothing went out).
+	// came back (or, when release is never called, timeout and per after
+	// it left: the answer may come as late as timeout); starts are spaced
+	// per/n apart. release(true) frees the slot per from now,
+	// release(false) at once (nothing went out).
 	Acquire(ctx context.Context, host string, n int, per, timeout time.Duration) (release func(sent bool), err error)
 	// Pause stops every request to host for d (a longer pause in force
 	// stays).

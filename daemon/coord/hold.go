@@ -20,16 +20,19 @@ type Held struct {
 	onLost func(error)
 }
 
-// Hold acquires site's lease and renews it every ttl/3 until Release. It
-// returns a context derived from ctx that is cancelled, with a cause
-// wrapping ErrLost, as soon as a renewal fails: whatever runs under the
-// lease stops at once. onLost, if not nil, is called once when that
-// happens. ttl <= 0 means DefaultLeaseTTL.
+// Hold acquires site's lease and renews it every ttl/3 until Release or
+// until ctx ends. It returns a context derived from ctx that is
+// cancelled, with a cause wrapping ErrLost, as soon as a renewal fails:
+// whatever runs under the lease stops at once. onLost, if not nil, is
+// called once when that happens. ttl <= 0 means DefaultLeaseTTL. The
+// acquisition itself gives up after ttl/3.
 func Hold(ctx context.Context, c Coordinator, site string, ttl time.Duration, onLost func(error)) (context.Context, *Held, error) {
 	if ttl <= 0 {
 		ttl = DefaultLeaseTTL
 	}
-	l, err := c.Acquire(ctx, site, ttl)
+	actx, stop := context.WithTimeout(ctx, ttl/3)
+	l, err := c.Acquire(actx, site, ttl)
+	stop()
 	if err != nil {
 		return nil, nil, err
 	}
@@ -85,10 +88,11 @@ func (h *Held) Commit(ctx context.Context) error {
 	return h.c.Commit(context.WithoutCancel(ctx), h.Lease())
 }
 
-// Release stops renewing and gives the lease up.
+// Release stops renewing and gives the lease up; ctx bounds the call to
+// the backend.
 func (h *Held) Release(ctx context.Context) error {
 	close(h.stop)
 	<-h.done
 	h.cancel(nil)
-	return h.c.Release(context.WithoutCancel(ctx), h.Lease())
+	return h.c.Release(ctx, h.Lease())
 }
