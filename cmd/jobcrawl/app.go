@@ -69,6 +69,7 @@ func commands() []command {
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
 		{"sites", "[--json]", "list the sites, configured and indexed, with their postings and last sighting", runSites},
 		{"remove", "SITE [--yes]", "delete a site's postings from the index (after a confirmation)", runRemove},
+		{"reindex", "[--allow-shrink] [--demo] [--json] [--quiet]", "rebuild the index from its postings and switch to it (blue/green)", runReindex},
 		{"status", "[--server URL] [--json]", "show which daemon crawls which site now (site leases)", runStatus},
 		{"healthcheck", "[--server URL]", "ask a running daemon whether it is healthy (for container health checks)", runHealthcheck},
 		{"completion", "bash|zsh|fish", "print a shell completion script", runCompletion},

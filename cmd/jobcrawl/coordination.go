@@ -67,3 +67,36 @@ func runLeased(ctx context.Context, co coord.Coordinator, ttl time.Duration, c *
 	defer held.Release(context.WithoutCancel(ctx))
 	return c.Run(crawler.WithCommitGate(leaseCtx, held.Commit), site, progress)
 }
+
+func init() {
+	reindexFence = reindexLease
+}
+
+// reindexLease holds a lease on the index being rebuilt while reindex
+// runs: two rebuilds never swap the same index, and a rebuild whose lease
+// was lost (paused past it) is refused at the swap.
+func reindexLease(ctx context.Context, cfg *Config) (func(context.Context) error, func(), error) {
+	co, err := openCoordinator(cfg, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	name := "reindex:" + cfg.Index.Backend
+	if cfg.Index.Backend == "meilisearch" {
+		name += ":" + cfg.Index.Meilisearch.Index
+	}
+	_, held, err := coord.Hold(ctx, co, name, cfg.leaseTTL(), nil)
+	if err != nil {
+		co.Close()
+		if errors.Is(err, coord.ErrHeld) {
+			return nil, nil, fmt.Errorf("another reindex of this index is running: %w", err)
+		}
+		return nil, nil, fmt.Errorf("take the reindex lease: %w", err)
+	}
+	release := func() {
+		rctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		held.Release(rctx)
+		co.Close()
+	}
+	return held.Commit, release, nil
+}

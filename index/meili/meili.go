@@ -14,7 +14,9 @@
 // waited for, within Config.TaskTimeout and the caller's context; a failed
 // task is a *TaskError. Answers 429, 502, 503 and 504 are retried with
 // back-off; a batch refused as too large (413) is split in two and sent
-// again.
+// again. Every write stamps what it writes with the time it was sent
+// (written_ms), so that Rebuild, which builds the index afresh beside the
+// live one and swaps it in, can copy again what was written meanwhile.
 package meili
 
 import (
@@ -177,9 +179,31 @@ func searchableAttributes() []string {
 	return append(slices.Clone(index.SearchableFields), "job_number")
 }
 
-// filterableAttributes are the facets plus the Unix-seconds dates.
+// filterableAttributes are the facets plus the Unix-seconds dates, and the
+// write stamp (see writtenField), which a rebuild filters on.
 func filterableAttributes() []string {
-	return append(slices.Clone(index.FacetFields), "date_posted_ts", "first_seen_ts", "last_seen_ts")
+	return append(slices.Clone(index.FacetFields), "date_posted_ts", "first_seen_ts", "last_seen_ts", writtenField)
+}
+
+// writtenField is the document field every write of this package stamps
+// with the writer's clock, in Unix milliseconds, when it sends the write:
+// Upsert the whole record, Touch the fields it changes. It is bookkeeping
+// for Rebuild (which copies again what was written while it copied); no
+// record read back (Get, Search, Each) carries it.
+const writtenField = "written_ms"
+
+// stamped is a record as Upsert sends it.
+type stamped struct {
+	index.Record
+	WrittenMS int64 `json:"written_ms"`
+}
+
+// stamp sets the write stamp of docs to now.
+func stamp(docs []stamped) {
+	now := time.Now().UnixMilli()
+	for i := range docs {
+		docs[i].WrittenMS = now
+	}
 }
 
 // sortField maps the schema's sort fields to the attributes sorted on.
@@ -331,10 +355,10 @@ func (ix *Index) Upsert(ctx context.Context, recs []index.Record) error {
 	if err := ix.ensure(ctx); err != nil {
 		return err
 	}
-	docs := make([]index.Record, len(recs))
+	docs := make([]stamped, len(recs))
 	for i, r := range recs {
 		r.Normalize()
-		docs[i] = r
+		docs[i] = stamped{Record: r}
 	}
 	var tasks []*meilisearch.TaskInfo
 	for i := 0; i < len(docs); i += ix.cfg.BatchSize {
@@ -352,12 +376,13 @@ func (ix *Index) Upsert(ctx context.Context, recs []index.Record) error {
 	return nil
 }
 
-// add sends one batch; a batch the server finds too large is split in
-// halves and each sent again.
-func (ix *Index) add(ctx context.Context, docs []index.Record) ([]*meilisearch.TaskInfo, error) {
+// add sends one batch, stamped as it is sent (see writtenField); a batch
+// the server finds too large is split in halves and each sent again.
+func (ix *Index) add(ctx context.Context, docs []stamped) ([]*meilisearch.TaskInfo, error) {
 	var t *meilisearch.TaskInfo
 	pk := primaryKey
 	err := ix.do(ctx, fmt.Sprintf("add %d documents", len(docs)), func(ctx context.Context) (err error) {
+		stamp(docs)
 		t, err = ix.index().AddDocuments(ctx, docs, &meilisearch.DocumentOptions{PrimaryKey: &pk})
 		return err
 	})
@@ -799,6 +824,10 @@ func (ix *Index) Touch(ctx context.Context, touches []index.Touch) error {
 		pk := primaryKey
 		var t *meilisearch.TaskInfo
 		if err := ix.do(ctx, fmt.Sprintf("update %d documents", len(docs)), func(ctx context.Context) (err error) {
+			now := time.Now().UnixMilli()
+			for _, d := range docs {
+				d[writtenField] = now
+			}
 			t, err = ix.index().UpdateDocuments(ctx, docs, &meilisearch.DocumentOptions{PrimaryKey: &pk})
 			return err
 		}); err != nil {

@@ -5,9 +5,11 @@
 // https://www.meilisearch.com/docs/reference/api). It keeps indexes,
 // documents and settings in memory, runs writes as asynchronous tasks,
 // really evaluates filters (ParseFilter), matches words, sorts, pages and
-// counts facets, and can be told to refuse a key, answer 413 or 503, or
-// leave tasks unfinished. It records every request so tests can check what
-// a client sent.
+// counts facets, lists indexes and tasks, swaps and renames indexes
+// (POST /swap-indexes), and can be told to refuse a key, answer 413 or
+// 503, keep tasks enqueued for a while or leave them unfinished, or lose
+// documents. It records every request so tests can check what a client
+// sent.
 //
 // It does not imitate typo tolerance, proximity ranking, stemming or
 // Unicode normalisation beyond lower-casing.
@@ -44,6 +46,13 @@ type Options struct {
 	// TaskPolls is how many times a task's status can be read as enqueued
 	// or processing before it finishes (0: 1).
 	TaskPolls int
+	// TaskDelay keeps every task enqueued for at least this long after it
+	// was enqueued, however often it is polled, as a busy server's queue
+	// does (0: none). Tasks still finish in the order they were enqueued.
+	TaskDelay time.Duration
+	// NoRename answers POST /swap-indexes as Meilisearch before v1.18 does:
+	// a swap object may hold only "indexes", so "rename" is refused.
+	NoRename bool
 }
 
 // Request is one request the server received.
@@ -69,6 +78,8 @@ type Server struct {
 	requests []Request
 	overload int // answer 503 to the next overload requests
 	stall    bool
+	// lose, when set, says which added documents to drop silently (LoseDocuments).
+	lose func(uid string, doc map[string]any) bool
 }
 
 // New starts a fake server on a loopback address; it stops when the test ends.
@@ -116,6 +127,38 @@ func (s *Server) Stall(on bool) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.stall = on
+}
+
+// LoseDocuments makes the server drop, without a word, every document
+// added to an index for which lose returns true (nil: none), as a server
+// losing data would: the task still succeeds. Tests use it to make a copy
+// come out short.
+func (s *Server) LoseDocuments(lose func(uid string, doc map[string]any) bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lose = lose
+}
+
+// Indexes returns the uids of the indexes that exist, sorted.
+func (s *Server) Indexes() []string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	out := make([]string, 0, len(s.indexes))
+	for uid := range s.indexes {
+		out = append(out, uid)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// Backdate moves the creation date of index uid d into the past, as if it
+// had been created that much earlier.
+func (s *Server) Backdate(uid string, d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if ix := s.indexes[uid]; ix != nil {
+		ix.created = ix.created.Add(-d)
+	}
 }
 
 // CreateIndex creates an index directly, as if by an earlier task.
@@ -261,8 +304,14 @@ func (s *Server) route(r *http.Request, body []byte) (int, any, *apiError) {
 	switch {
 	case len(parts) == 2 && parts[0] == "tasks" && m == http.MethodGet:
 		return s.getTask(parts[1])
+	case len(parts) == 1 && parts[0] == "tasks" && m == http.MethodGet:
+		return s.listTasks(r.URL.Query())
 	case len(parts) == 1 && parts[0] == "indexes" && m == http.MethodPost:
 		return s.createIndex(body)
+	case len(parts) == 1 && parts[0] == "indexes" && m == http.MethodGet:
+		return s.listIndexes(r.URL.Query())
+	case len(parts) == 1 && parts[0] == "swap-indexes" && m == http.MethodPost:
+		return s.swapIndexes(body)
 	case len(parts) == 1 && parts[0] == "multi-search" && m == http.MethodPost:
 		return s.multiSearch(body)
 	case len(parts) < 2 || parts[0] != "indexes":
@@ -494,6 +543,9 @@ func (s *Server) addDocuments(uid string, q url.Values, body []byte, update bool
 			}
 			ix.primaryKey = pk
 			for _, d := range docs {
+				if s.lose != nil && s.lose(uid, d) {
+					continue
+				}
 				id := idString(d[pk])
 				old, exists := ix.docs[id]
 				switch {
@@ -576,18 +628,27 @@ func (t *task) json() map[string]any {
 	if !t.finishedAt.IsZero() {
 		duration = fmt.Sprintf("PT%.6fS", t.finishedAt.Sub(t.startedAt).Seconds())
 	}
-	return map[string]any{"uid": t.uid, "batchUid": nil, "indexUid": t.indexUID, "status": t.status, "type": t.typ,
+	return map[string]any{"uid": t.uid, "batchUid": nil, "indexUid": nullable(t.indexUID), "status": t.status, "type": t.typ,
 		"canceledBy": nil, "details": t.details, "error": e, "duration": duration,
 		"enqueuedAt": ts(t.enqueuedAt), "startedAt": ts(t.startedAt), "finishedAt": ts(t.finishedAt)}
 }
 
-// enqueue registers a task and answers 202 Accepted with its summary.
+// enqueue registers a task and answers 202 Accepted with its summary. A
+// global task (an index swap) has no index: uid "", null in JSON.
 func (s *Server) enqueue(uid, typ string, details map[string]any, apply func(*task) *apiError) (int, any, *apiError) {
 	t := &task{uid: len(s.tasks), indexUID: uid, typ: typ, status: "enqueued", details: details,
 		enqueuedAt: time.Now(), apply: apply}
 	s.tasks = append(s.tasks, t)
-	return http.StatusAccepted, map[string]any{"taskUid": t.uid, "indexUid": uid, "status": "enqueued", "type": typ,
+	return http.StatusAccepted, map[string]any{"taskUid": t.uid, "indexUid": nullable(uid), "status": "enqueued", "type": typ,
 		"enqueuedAt": t.enqueuedAt.UTC().Format(time.RFC3339Nano)}, nil
+}
+
+// nullable is s, or JSON null when it is empty.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
 }
 
 // process runs every unfinished task up to and including uid, in order, as
@@ -616,7 +677,7 @@ func (s *Server) getTask(id string) (int, any, *apiError) {
 		return 0, nil, errorf(http.StatusNotFound, "task_not_found", "invalid_request", "Task `%d` not found.", n)
 	}
 	t := s.tasks[n]
-	if !t.done() && !s.stall {
+	if !t.done() && !s.stall && time.Since(t.enqueuedAt) >= s.opt.TaskDelay {
 		t.reads++
 		switch {
 		case t.reads > s.opt.TaskPolls:
