@@ -26,6 +26,10 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 			"cancelled (keeping what they found, closing nothing), HTTP requests are drained, and\n"+
 			"it exits 0 within daemon.stop_timeout (default 10s). SIGHUP reloads the configuration;\n"+
 			"a configuration with an error is logged and the running one kept.\n\n"+
+			"Several daemons may share one config.yaml, one Meilisearch and one Redis\n"+
+			"(coordination.backend: redis): each tick runs in one daemon, each site has one crawler\n"+
+			"at a time, and hosts see one politeness budget. JOBCRAWL_ID names this daemon in\n"+
+			"jobcrawl status. See \"Running several daemons\" in docs/daemon.md.\n\n"+
 			"--demo serves the built-in demo careers site on 127.0.0.1 and crawls it at start and\n"+
 			"every 15 minutes, instead of the configured sites.")
 	// The daemon's log is its record of runs: info by default.
