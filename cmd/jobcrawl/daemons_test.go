@@ -580,7 +580,6 @@ sites:%s`, redisAddr, leaseTTL, rate, siteBlocks.String()))
 			for _, r := range runs(ds) {
 				if r.daemon == victim.name && r.site == "bravo" && r.token == run.token && !r.finished.IsZero() {
 					outcome = r.outcome
-					t.Logf("%+v", r)
 					return true
 				}
 			}
