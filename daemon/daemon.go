@@ -742,11 +742,7 @@ func (s *Scheduler) Sites() []SiteStatus {
 	next := s.nextRunsLocked()
 	out := make([]SiteStatus, 0, len(s.order))
 	for _, name := range s.order {
-		st := s.statusLocked(s.sites[name], next, false)
-		if l, ok := leases[name]; ok {
-			st.Lease = &l
-		}
-		out = append(out, st)
+		out = append(out, s.statusLocked(s.sites[name], next, false, leases))
 	}
 	return out
 }
@@ -760,11 +756,7 @@ func (s *Scheduler) Site(name string) (SiteStatus, bool) {
 	if st == nil || st.removed {
 		return SiteStatus{}, false
 	}
-	out := s.statusLocked(st, s.nextRunsLocked(), true)
-	if l, ok := leases[name]; ok {
-		out.Lease = &l
-	}
-	return out, true
+	return s.statusLocked(st, s.nextRunsLocked(), true, leases), true
 }
 
 // nextRunsLocked asks cron when each entry fires next.
@@ -779,9 +771,12 @@ func (s *Scheduler) nextRunsLocked() map[cron.EntryID]time.Time {
 	return next
 }
 
-func (s *Scheduler) statusLocked(st *siteState, next map[cron.EntryID]time.Time, history bool) SiteStatus {
+func (s *Scheduler) statusLocked(st *siteState, next map[cron.EntryID]time.Time, history bool, leases map[string]SiteLease) SiteStatus {
 	out := SiteStatus{Name: st.site.Name, Company: st.site.Company, Schedule: st.site.Schedule, Timezone: st.site.Timezone,
 		State: StateIdle, Runs: st.totals.DurationCount, Skipped: st.skipped, Totals: st.totals.clone()}
+	if l, ok := leases[st.site.Name]; ok {
+		out.Lease = &l
+	}
 	if st.entry != 0 {
 		t, ok := next[st.entry]
 		if !ok || t.IsZero() { // cron has not placed a new entry yet

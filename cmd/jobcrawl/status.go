@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jobcrawl/jobcrawl/daemon"
+	"github.com/jobcrawl/jobcrawl/daemon/coord"
 )
 
 // statusRow is one site in `jobcrawl status`.
@@ -87,15 +88,20 @@ func statusFromRedis(ctx context.Context, cfg *Config) ([]statusRow, error) {
 	for _, s := range cfg.Sites {
 		r := statusRow{Site: s.Name}
 		if h, ok := hs[s.Name]; ok {
-			r.Lease = &daemon.SiteLease{Holder: h.Holder, Token: h.Token, ExpiresIn: h.TTL.Seconds()}
+			r.Lease = leaseOf(h)
 			delete(hs, s.Name)
 		}
 		rows = append(rows, r)
 	}
 	for name, h := range hs { // held, but not in this configuration
-		rows = append(rows, statusRow{Site: name, Lease: &daemon.SiteLease{Holder: h.Holder, Token: h.Token, ExpiresIn: h.TTL.Seconds()}})
+		rows = append(rows, statusRow{Site: name, Lease: leaseOf(h)})
 	}
 	return rows, nil
+}
+
+// leaseOf is a holder as status shows it.
+func leaseOf(h coord.Holder) *daemon.SiteLease {
+	return &daemon.SiteLease{Holder: h.Holder, Token: h.Token, ExpiresIn: h.TTL.Seconds()}
 }
 
 // statusFromDaemon asks a daemon's /api/sites.
