@@ -462,8 +462,12 @@ sites:%s`, redisAddr, leaseTTL, rate, siteBlocks.String()))
 		if unknown > len(hits)/20 {
 			t.Errorf("%d of %d requests came from no daemon found", unknown, len(hits))
 		}
-		if len(by) < 2 {
-			t.Errorf("requests by daemon %v: want the ticks spread over the daemons", by)
+		// Which daemon wins a tick is a race: one may win them all. What
+		// matters is that every daemon contended for every tick.
+		for _, d := range ds {
+			if n := d.metric(t, "jobcrawl_tick_claims_total"); n < float64(4*len(names)) {
+				t.Errorf("%s claimed %v ticks, want at least 4 per site: every daemon contends for every tick", d.name, n)
+			}
 		}
 		t.Logf("requests by daemon: %v", by)
 	})
