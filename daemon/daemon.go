@@ -651,11 +651,15 @@ type Counts struct {
 	Rejected   int            `json:"rejected"`
 	Errors     int            `json:"errors"`
 	ErrorKinds map[string]int `json:"error_kinds,omitempty"`
+	// Coverage is the share of the run's postings that carry each field
+	// (see crawler.CoverageFields); absent when the run read none.
+	Coverage map[string]float64 `json:"coverage,omitempty"`
 }
 
 func countsOf(s crawler.Stats) Counts {
 	c := Counts{Pages: s.Pages + s.Details + s.NotModified, Requests: s.Requests, Postings: s.Postings, New: s.New, Updated: s.Updated,
-		Unchanged: s.Unchanged, Closed: s.Closed, Reopened: s.Reopened, Errors: s.Errors, ErrorKinds: maps.Clone(s.ByKind)}
+		Unchanged: s.Unchanged, Closed: s.Closed, Reopened: s.Reopened, Errors: s.Errors, ErrorKinds: maps.Clone(s.ByKind),
+		Coverage: maps.Clone(s.Coverage)}
 	for _, n := range s.Rejected {
 		c.Rejected += n
 	}
@@ -728,9 +732,13 @@ type SiteStatus struct {
 	Skipped     int        `json:"skipped"` // ticks skipped: a run was still going, or coordination was down
 	// Lease is who crawls the site now (with several daemons, maybe
 	// another one); nil when nobody does or the backend is down.
-	Lease   *SiteLease `json:"lease,omitempty"`
-	History []Run      `json:"history,omitempty"`
-	Totals  Totals     `json:"-"`
+	Lease *SiteLease `json:"lease,omitempty"`
+	// Coverage is the share of postings carrying each field in the newest
+	// run that read any (a site that lost its salary selector shows it
+	// here at a glance); absent before such a run.
+	Coverage map[string]float64 `json:"coverage,omitempty"`
+	History  []Run              `json:"history,omitempty"`
+	Totals   Totals             `json:"-"`
 }
 
 // Sites reports every configured site, in configuration order, without
@@ -798,6 +806,12 @@ func (s *Scheduler) statusLocked(st *siteState, next map[cron.EntryID]time.Time,
 	if n := len(st.history); n > 0 {
 		last := st.history[n-1]
 		out.LastRun = &last
+	}
+	for i := len(st.history) - 1; i >= 0; i-- {
+		if c := st.history[i].Counts.Coverage; len(c) > 0 {
+			out.Coverage = c
+			break
+		}
 	}
 	if !st.lastSuccess.IsZero() {
 		t := st.lastSuccess

@@ -310,6 +310,13 @@ func TestAPI(t *testing.T) {
 			last["outcome"] != "ok" || last["started"] == nil || last["finished"] == nil || counts["postings"] != float64(contoso) {
 			t.Errorf("site: %v", s)
 		}
+		// coverage: every posting of the demo site has a job number and a
+		// title; the share is the site's, and the last run's
+		cov, _ := s["coverage"].(map[string]any)
+		runCov, _ := counts["coverage"].(map[string]any)
+		if cov["job_number"] != 1.0 || cov["title"] != 1.0 || runCov["title"] != 1.0 {
+			t.Errorf("coverage: site %v, last run %v: want job_number and title at 1", cov, runCov)
+		}
 		one := get(t, e.url+"/api/sites/contoso")
 		if h := decode[daemon.SiteStatus](t, one); len(h.History) != 1 || h.History[0].Trigger != daemon.TriggerManual {
 			t.Errorf("one site's history: %+v", h.History)
