@@ -44,6 +44,12 @@ func mergePosting(a *extract.Posting, b extract.Posting) {
 	if len(a.Qualifications) == 0 {
 		a.Qualifications = b.Qualifications
 	}
+	if len(a.Responsibilities) == 0 {
+		a.Responsibilities = b.Responsibilities
+	}
+	if len(a.Benefits) == 0 {
+		a.Benefits = b.Benefits
+	}
 }
 
 func appendNew(list []string, vs ...string) []string {
@@ -90,6 +96,18 @@ func ContentHash(p extract.Posting) string {
 	for _, q := range p.Qualifications {
 		str(q)
 	}
+	// the later lists, in their order too; written only when there are
+	// some, so the hash of a posting without them is what it always was
+	for tag, l := range [][]string{1: p.Responsibilities, 2: p.Benefits} {
+		if len(l) == 0 {
+			continue
+		}
+		h.Write([]byte{0xff, byte(tag)})
+		h.Write(n[:binary.PutUvarint(n[:], uint64(len(l)))])
+		for _, s := range l {
+			str(s)
+		}
+	}
 	num(p.SalaryMin)
 	num(p.SalaryMax)
 	if p.Remote {
@@ -107,7 +125,7 @@ func coverageMask(p extract.Posting) uint32 {
 	for i, has := range []bool{p.JobNumber != "", p.Title != "", p.Company != "", len(p.Locations) > 0,
 		len(p.Countries) > 0, p.JobFamily != "", p.Team != "", p.Department != "", p.EmploymentType != "",
 		p.WorkplaceType != "", p.DatePosted != "", p.ValidThrough != "", p.SalaryMax > 0, p.Description != "",
-		len(p.Qualifications) > 0, p.ApplyURL != ""} {
+		len(p.Qualifications) > 0, p.ApplyURL != "", len(p.Responsibilities) > 0, len(p.Benefits) > 0} {
 		if has {
 			mask |= 1 << i
 		}
@@ -118,7 +136,7 @@ func coverageMask(p extract.Posting) uint32 {
 // CoverageFields are the fields the coverage report covers, in display order.
 var CoverageFields = []string{"job_number", "title", "company", "locations", "countries", "job_family", "team",
 	"department", "employment_type", "workplace_type", "date_posted", "valid_through", "salary", "description",
-	"qualifications", "apply_url"}
+	"qualifications", "apply_url", "responsibilities", "benefits"}
 
 // Coverage counts, over postings added one by one, the share that has
 // each of CoverageFields (for a site's postings in the index, say).

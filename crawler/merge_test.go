@@ -12,7 +12,7 @@ import (
 func TestContentHashCoversEveryField(t *testing.T) {
 	base := extract.Posting{JobNumber: "1", Title: "Engineer", Locations: []string{"B", "A"}, AltIDs: []string{"y", "x"}}
 	h0 := ContentHash(base)
-	ignored := map[string]bool{"URL": true, "URLs": true, "Sources": true}
+	ignored := map[string]bool{"URL": true, "URLs": true, "Sources": true, "Rules": true}
 	typ := reflect.TypeOf(base)
 	for i := range typ.NumField() {
 		f := typ.Field(i)

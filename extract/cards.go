@@ -31,14 +31,14 @@ type card struct {
 var (
 	// jobWord is a path segment that says what follows is a posting:
 	// "/jobs/…", "/job-details/…", "/careers/…".
-	jobWord = regexp.MustCompile(`(?i)(^|[-_.])(jobs?|careers?|positions?|vacanc(y|ies)|openings?|postings?|requisitions?|reqs?|stellen(angebote?)?|offres?|empleos?|vagas?|vacatures?|opportunit(y|ies))([-_.]|$)`)
+	jobWord = mustFilter(`(?i)(^|[-_.])(jobs?|careers?|positions?|vacanc(y|ies)|openings?|postings?|requisitions?|reqs?|stellen(angebote?)?|offres?|empleos?|vagas?|vacatures?|opportunit(y|ies))([-_.]|$)`)
 	// jobWordID is a segment that is such a word and the id: "job-007-927-304".
-	jobWordID = regexp.MustCompile(`(?i)^(?:jobs?|positions?|vacancy|posting|req|requisition)[-_]([A-Za-z0-9][A-Za-z0-9-]*\d[A-Za-z0-9-]*)$`)
+	jobWordID = mustFilter(`(?i)^(?:jobs?|positions?|vacancy|posting|req|requisition)[-_]([A-Za-z0-9][A-Za-z0-9-]*\d[A-Za-z0-9-]*)$`)
 	// slugID is a slug ending in the id: "executive-assistant-at-amazon-3943870863",
 	// "Senior-Strategy-Manager_24WD81528".
 	slugID = regexp.MustCompile(`_([A-Za-z0-9]*\d{4,}[A-Za-z0-9]*)$|-((?:[A-Za-z]{1,5}-?)?\d{5,})$`)
 	// pageExt is a file extension some sites give their posting pages.
-	pageExt = regexp.MustCompile(`(?i)\.(html?|aspx?|php|jsp|cfm)$`)
+	pageExt = mustFilter(`(?i)\.(html?|aspx?|php|jsp|cfm)$`)
 )
 
 // jobStems are parts one of which every match of jobWord and jobWordID
@@ -273,7 +273,7 @@ var (
 	locationClass = regexp.MustCompile(`(?i)location|(^|[-_\s])(loc|city|place|address|region)([-_\s]|$)`)
 	dateClass     = regexp.MustCompile(`(?i)date|posted|(^|[-_\s])(time|ago|age)([-_\s]|$)`)
 	typeClass     = regexp.MustCompile(`(?i)employment|schedule|job-?type|(^|[-_\s])(type|hours)([-_\s]|$)`)
-	companyHref   = regexp.MustCompile(`(?i)/(company|companies|employer|employers|employer-profile|organi[sz]ations?|firma|unternehmen|entreprise|empresa)(/|-|$)|[?&](company|employer)(_?id)?=`)
+	companyHref   = mustFilter(`(?i)/(company|companies|employer|employers|employer-profile|organi[sz]ations?|firma|unternehmen|entreprise|empresa)(/|-|$)|[?&](company|employer)(_?id)?=`)
 )
 
 // leaf is a piece of a card's text: an element and its text.
@@ -303,7 +303,7 @@ func (x *extraction) fromCard(c card) {
 			}
 			if i < len(cols) && cols[i] != "" {
 				if v := cleanString(nodeText(td)); v != "" {
-					labels[cols[i]] = labelValue{label: cols[i], values: []string{v}}
+					labels[cols[i]] = labelValue{label: cols[i], values: []string{v}, rule: "card column " + cols[i]}
 					used[v] = true
 				}
 			}
@@ -402,7 +402,7 @@ func (x *extraction) fromCard(c card) {
 		t := cleanString(l.text)
 		if field, norm, ok := labelOf(t); ok && i+1 < len(leaves) {
 			if _, dup := labels[field]; !dup {
-				labels[field] = labelValue{label: norm, values: []string{leaves[i+1].text}}
+				labels[field] = labelValue{label: norm, values: []string{leaves[i+1].text}, rule: "card " + labelRule(t)}
 				used[cleanString(leaves[i+1].text)] = true
 			}
 			continue

@@ -56,25 +56,43 @@ func (t *tally) check(field string, ok bool, format string, args ...any) {
 // corpus states it.
 //
 // What is compared, and how:
+//
 //   - job numbers and titles as written (titles with white space collapsed);
 //     a job_id of null means the page has none, and the document must be
 //     rejected for it (its other fields are then read from what was
 //     extracted before the rejection);
+//
 //   - locations through extract.ParseLocations, so "Kirkland WA" and
 //     "Kirkland, WA" both mean "Kirkland, WA, United States"; a field
 //     named locations_raw likewise (the raw cell of a result table);
+//
 //   - employment types through extract.NormalizeEmploymentType;
+//
 //   - dates as ISO dates; date_posted_raw converted with the entry's
 //     date_format;
+//
 //   - salary by currency and amount (the corpus gives no unit where the
 //     page states none, so the period is not compared);
+//
 //   - null for valid_through, department, salary or company: the page does
 //     not state it, and extraction must leave it empty; null for remote:
 //     not remote.
 //
+//   - qualifications and responsibilities by count (qualifications_count,
+//     responsibilities_count), and by their first and last items where
+//     stated (qualifications_first, qualifications_last);
+//
+//   - alternate ids as a list; description_excludes: none of the texts
+//     may appear in the description (which must not be empty).
+//
 // Not compared, because a posting record has no such field: industry,
-// work_hours, responsibilities_count, experience, tenant/site_id, pagination
-// (next_page, page_links…: the crawler's business) and the free-text notes.
+// work_hours, experience, tenant/site_id, pagination (next_page,
+// page_links…: the crawler's business) and the free-text notes.
+//
+// A posting-text document (text/*.txt) is the text of a posting page as a
+// browser copies it; as its manifest says, it is read wrapped in a minimal
+// HTML document, one <p>. Its company is read from the page (its
+// equal-opportunity statement), not configured.
 //
 // Known to be out of reach, and counted as misses rather than special-cased:
 //   - schemaorg_eg0028_jobposting_plain.html states company "ABC Company
@@ -117,10 +135,17 @@ func TestCorpus(t *testing.T) {
 	tl := &tally{stated: map[string]int{}, right: map[string]int{}, misses: map[string][]string{}}
 	for _, e := range entries {
 		t.Run(filepath.Base(e.File), func(t *testing.T) {
-			if !strings.HasSuffix(e.File, ".html") {
+			var postings []extract.Posting
+			var partial *extract.Posting
+			var err error
+			switch {
+			case strings.HasSuffix(e.File, ".html"):
+				postings, partial, err = extractCorpusFile(t, filepath.Join(dir, e.File))
+			case e.Kind == "posting-text":
+				postings, partial, err = extractCorpusText(t, filepath.Join(dir, e.File))
+			default:
 				t.Skipf("%s is a %s API response: read by the platform adapters, in extract/ats TestCorpusAPIResponses", e.File, e.Format)
 			}
-			postings, partial, err := extractCorpusFile(t, filepath.Join(dir, e.File))
 			if _, ok := e.Expected["job_ids"]; ok || strings.HasPrefix(e.Kind, "listing") {
 				compareListing(t, tl, e, postings, err)
 			} else {
@@ -173,6 +198,23 @@ func extractCorpusFile(tb testing.TB, path string) (postings []extract.Posting, 
 	return postings, partial, err
 }
 
+// extractCorpusText reads a posting-text document wrapped in a minimal
+// HTML document, as one paragraph.
+func extractCorpusText(tb testing.TB, path string) (postings []extract.Posting, partial *extract.Posting, err error) {
+	tb.Helper()
+	text, err := os.ReadFile(path)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	doc := "<!DOCTYPE html><html><head></head><body><p>" + string(text) + "</p></body></html>"
+	postings, err = extract.Parse(strings.NewReader(doc), extract.Options{Now: time.Date(2026, 11, 27, 0, 0, 0, 0, time.UTC)})
+	var re *extract.RejectError
+	if errors.As(err, &re) {
+		partial = &re.Partial
+	}
+	return postings, partial, err
+}
+
 func compareDetail(t *testing.T, tl *tally, e manifestEntry, postings []extract.Posting, partial *extract.Posting, err error) {
 	exp := e.Expected
 	var p extract.Posting
@@ -184,6 +226,9 @@ func compareDetail(t *testing.T, tl *tally, e manifestEntry, postings []extract.
 		p = postings[0]
 	case partial != nil:
 		p = *partial
+	}
+	if v, ok := exp["job_number"]; ok {
+		tl.check("job_number", p.JobNumber == str(v) && err == nil, "%s: got %q (error %v), want %q", e.File, p.JobNumber, err, v)
 	}
 	if v, ok := exp["job_id"]; ok {
 		if v == nil {
@@ -248,6 +293,29 @@ func compareFields(tl *tally, where string, exp map[string]any, p extract.Postin
 		case "qualifications_count":
 			n := int(v.(float64))
 			tl.check("qualifications", len(p.Qualifications) == n, "%s: got %d %q, want %d", where, len(p.Qualifications), p.Qualifications, n)
+		case "qualifications_first", "qualifications_last":
+			got := ""
+			if n := len(p.Qualifications); n > 0 && key == "qualifications_first" {
+				got = p.Qualifications[0]
+			} else if n > 0 {
+				got = p.Qualifications[n-1]
+			}
+			tl.check("qualifications", got == collapse(str(v)), "%s: %s: got %q, want %q", where, key, got, v)
+		case "responsibilities_count":
+			n := int(v.(float64))
+			tl.check("responsibilities", len(p.Responsibilities) == n, "%s: got %d %q, want %d", where, len(p.Responsibilities), p.Responsibilities, n)
+		case "alt_ids":
+			tl.check("alt_ids", slices.Equal(p.AltIDs, strs(v)), "%s: got %q, want %q", where, p.AltIDs, v)
+		case "team":
+			tl.check("team", p.Team == str(v), "%s: got %q, want %q", where, p.Team, v)
+		case "description_excludes":
+			var found []string
+			for _, ex := range strs(v) {
+				if strings.Contains(p.Description, ex) {
+					found = append(found, ex)
+				}
+			}
+			tl.check("description", p.Description != "" && len(found) == 0, "%s: description (%d bytes) holds %q", where, len(p.Description), found)
 		case "canonical_url":
 			tl.check("url", p.URL == str(v), "%s: got %q, want %q", where, p.URL, v)
 		case "og_url":

@@ -21,10 +21,13 @@ type extraction struct {
 	badID   string     // the first candidate job number that did not look like one
 	idNode  *html.Node // where on the page a labelled job number was read
 	reqNode *html.Node // where the first requisition id was
+	// why is the rule the next mark records for --explain (`label "Req #"`);
+	// "" records the source's name alone.
+	why string
 }
 
 func newExtraction(opts Options) *extraction {
-	x := &extraction{opts: opts, p: Posting{Sources: map[string]Source{}}}
+	x := &extraction{opts: opts, p: Posting{Sources: map[string]Source{}, Rules: map[string]string{}}}
 	if u, err := url.Parse(opts.URL); err == nil && u.Scheme != "" {
 		x.base = u
 	}
@@ -36,7 +39,19 @@ func (x *extraction) has(field string) bool { _, ok := x.p.Sources[field]; retur
 func (x *extraction) mark(field string, src Source) {
 	if _, ok := x.p.Sources[field]; !ok {
 		x.p.Sources[field] = src
+		why := x.why
+		if why == "" {
+			why = string(src)
+		}
+		x.p.Rules[field] = why
 	}
+}
+
+// because sets the rule the following marks record, and returns a func
+// that clears it: `defer x.because("page <h1>")()`.
+func (x *extraction) because(why string) func() {
+	x.why = why
+	return func() { x.why = "" }
 }
 
 // setText fills *dst with v from src unless the field is already filled.
@@ -131,7 +146,9 @@ func (x *extraction) resolve(u string) string {
 func (x *extraction) finish() (Posting, error) {
 	p := &x.p
 	if !x.has("job_number") && len(x.reqIDs) > 0 {
+		x.why = x.p.Rules["alt_ids"]
 		x.setIDs(x.reqIDs, x.p.Sources["alt_ids"])
+		x.why = ""
 		x.idNode = x.reqNode
 	}
 	for _, id := range x.reqIDs {
@@ -141,11 +158,15 @@ func (x *extraction) finish() (Posting, error) {
 	}
 	if p.Team == "" && p.Department != "" {
 		p.Team = p.Department
+		x.why = "the department (" + p.Rules["department"] + ")"
 		x.mark("team", p.Sources["department"])
+		x.why = ""
 	}
 	if p.Company == "" && x.opts.Company != "" {
 		p.Company = x.opts.Company
+		x.why = "the site's configured company"
 		x.mark("company", SourceOverride)
+		x.why = ""
 	}
 	if p.URL == "" && x.base != nil {
 		p.URL = x.base.String()
@@ -157,7 +178,9 @@ func (x *extraction) finish() (Posting, error) {
 		// "Product Manager (Remote)", "Data Engineer - Hybrid"
 		if m := titleWorkplace.FindStringSubmatch(p.Title); m != nil {
 			p.WorkplaceType = NormalizeWorkplaceType(m[1] + m[2])
+			x.why = "the title (" + strconv.Quote(strings.TrimSpace(m[0])) + ")"
 			x.mark("workplace_type", p.Sources["title"])
+			x.why = ""
 		}
 	}
 	if p.WorkplaceType == "remote" {
@@ -184,4 +207,33 @@ func (x *extraction) validate() error {
 		return reject(ErrNoTitle, "")
 	}
 	return nil
+}
+
+// schemaProps are the JobPosting properties each field is read from, in
+// the order fromSchema tries them, for --explain.
+var schemaProps = map[string][]string{
+	"title": {"title", "name"}, "job_number": {"identifier"}, "alt_ids": {"identifier"},
+	"company": {"hiringOrganization"}, "department": {"hiringOrganization", "department"},
+	"job_family": {"occupationalCategory"}, "employment_type": {"employmentType"},
+	"workplace_type": {"jobLocationType"}, "locations": {"jobLocation", "applicantLocationRequirements"},
+	"date_posted": {"datePosted"}, "valid_through": {"validThrough"}, "salary": {"baseSalary", "estimatedSalary"},
+	"description": {"description"}, "responsibilities": {"responsibilities"}, "benefits": {"jobBenefits"},
+	"qualifications": {"qualifications", "educationRequirements", "experienceRequirements", "skills"},
+	"url":            {"url"}, "apply_url": {"applyUrl", "applicationUrl", "potentialAction"},
+}
+
+// schemaRules names, for the fields src gave that have no rule yet, the
+// JobPosting property they came from: `json-ld JobPosting.identifier`.
+func (x *extraction) schemaRules(obj map[string]any, src Source) {
+	for field, s := range x.p.Sources {
+		if s != src || x.p.Rules[field] != string(src) {
+			continue
+		}
+		for _, prop := range schemaProps[field] {
+			if _, ok := obj[prop]; ok {
+				x.p.Rules[field] = string(src) + " JobPosting." + prop
+				break
+			}
+		}
+	}
 }

@@ -3,11 +3,13 @@ package extract
 import (
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 	"time"
 	"unicode"
 
 	"golang.org/x/net/html"
+	"golang.org/x/net/html/atom"
 )
 
 // labelFields maps the labels classic careers pages print before a value
@@ -20,9 +22,11 @@ var labelFields = map[string][]string{
 		"ref #", "ref no", "posting id", "posting number", "vacancy id", "vacancy number", "vacancy no",
 		"position id", "position number", "opening id", "job posting id", "job opening id", "auto req id"},
 	"alt_ids": {"requisition id", "requisition #", "requisition number", "requisition no", "req id", "req #",
-		"req. id", "req no", "job requisition id", "job requisition", "requisition", "job req id"},
+		"req. id", "req no", "req no.", "req. no", "req. no.", "req. #", "req#", "requisition no.", "job requisition id",
+		"job requisition", "requisition", "job req id", "job req #", "req. id #", "requisition id #"},
 	"title": {"job title", "position title", "role title"},
-	"locations": {"location", "locations", "job location", "job locations", "work location", "work locations",
+	"locations": {"location", "locations", "location(s)", "job location", "job locations", "job location(s)",
+		"work location", "work locations", "work location(s)",
 		"office", "offices", "office location", "office locations", "primary location", "city", "based in",
 		"where", "job site location"},
 	"job_family": {"job family", "job families", "job category", "job categories", "category", "categories",
@@ -111,9 +115,10 @@ func normLabel(s string) string {
 // segment is one line of the page's visible text, with the block it sits
 // in and the text of the inline element it starts with (a <strong>Label:</strong>).
 type segment struct {
-	text string
-	lead string
-	node *html.Node
+	text     string
+	lead     string
+	leadAtom atom.Atom // the element lead is the text of (a, strong, b, span…)
+	node     *html.Node
 }
 
 // labelValue is what a label on the page says.
@@ -121,6 +126,12 @@ type labelValue struct {
 	label  string
 	values []string
 	node   *html.Node // the block it was read in, when read from the page's text
+	rule   string     // for --explain: `label "Req #"`, `override selector ".job-id"`
+}
+
+// labelRule names a label as the page writes it, for --explain.
+func labelRule(asWritten string) string {
+	return "label " + strconv.Quote(strings.TrimRight(strings.TrimSpace(asWritten), ":： "))
 }
 
 // findLabels reads the label/value pairs of the page's segments: a label on
@@ -129,37 +140,52 @@ type labelValue struct {
 // on one line ("Job # 322695 Locations United States, Houston (TX) Teams Sales").
 func findLabels(segs []segment) map[string]labelValue {
 	out := map[string]labelValue{}
-	put := func(field, label string, values []string, node *html.Node) {
+	put := func(field, label, asWritten string, values []string, node *html.Node) {
 		if len(values) == 0 {
 			return
 		}
 		if old, ok := out[field]; ok && (field != "job_number" || hasJobNumber(old.values)) {
 			return // the first wins, unless it was a job number label with none in it
 		}
-		out[field] = labelValue{label, values, node}
+		out[field] = labelValue{label, values, node, labelRule(asWritten)}
 	}
 	for i := 0; i < len(segs); i++ {
 		s := segs[i]
 		if len(s.text) > 400 {
+			// a page copied as one line of text: its facts are a sentence
+			// of their own somewhere in it ("… Job # 322695 1072519
+			// Locations United States, Houston (TX) Teams Sales …")
+			for _, piece := range splitSentences(s.text) {
+				if len(piece) > 400 {
+					continue
+				}
+				pairs := splitLabelled(piece)
+				if n := len(pairs); n > 0 {
+					pairs[n-1].values[0] = runOnValue(pairs[n-1].values[0])
+				}
+				for _, pair := range pairs {
+					put(labelField[pair.label], pair.label, pair.rule, pair.values, s.node)
+				}
+			}
 			continue
 		}
 		if field, norm, ok := labelOf(s.text); ok {
 			// a label alone: the values follow, in the block after it
 			vals := valuesAfter(segs, i)
-			put(field, norm, vals, s.node)
+			put(field, norm, s.text, vals, s.node)
 			i += len(vals)
 			continue
 		}
 		if s.lead != "" {
 			if field, norm, ok := labelOf(s.lead); ok && strings.HasPrefix(s.text, s.lead) {
 				if v := strings.TrimLeft(strings.TrimSpace(s.text[len(s.lead):]), ":：- "); v != "" {
-					put(field, norm, []string{v}, s.node)
+					put(field, norm, s.lead, []string{v}, s.node)
 					continue
 				}
 			}
 		}
 		for _, pair := range splitLabelled(s.text) {
-			put(labelField[pair.label], pair.label, pair.values, s.node)
+			put(labelField[pair.label], pair.label, pair.rule, pair.values, s.node)
 		}
 	}
 	return out
@@ -280,7 +306,7 @@ func splitLabelled(line string) []labelValue {
 			}
 			v := strings.Trim(line[f.end:end], " ·|,;-–")
 			if ParseDate(v, time.Time{}) != "" {
-				dates = append(dates, labelValue{label: f.label, values: []string{v}})
+				dates = append(dates, labelValue{label: f.label, values: []string{v}, rule: asWritten(line, lower, f.start, f.end)})
 			}
 		}
 		return dates
@@ -293,10 +319,37 @@ func splitLabelled(line string) []labelValue {
 		}
 		v := labelSeparator.ReplaceAllString(line[f.end:end], "")
 		if v = strings.TrimSpace(v); v != "" {
-			out = append(out, labelValue{label: f.label, values: []string{v}})
+			out = append(out, labelValue{label: f.label, values: []string{v}, rule: asWritten(line, lower, f.start, f.end)})
 		}
 	}
 	return out
+}
+
+// runOnValue cuts the last value of a label sentence in a page copied as
+// one line, where the next block's heading runs on after it: "Sales
+// Microsoft Sales." is the value "Sales", then a heading that ends in it.
+func runOnValue(v string) string {
+	words := strings.Fields(v)
+	n := len(words)
+	if n < 3 || !strings.HasSuffix(words[n-1], ".") {
+		return v
+	}
+	last := strings.TrimRight(words[n-1], ".")
+	for k := 1; k < n-1; k++ {
+		if unicode.IsUpper(firstRune(words[k])) && strings.EqualFold(last, words[k-1]) {
+			return strings.Join(words[:k], " ")
+		}
+	}
+	return v
+}
+
+// asWritten is line[start:end], the label as the page writes it, when
+// lowering line kept its offsets; else the lowered label.
+func asWritten(line, lower string, start, end int) string {
+	if len(line) == len(lower) {
+		return line[start:end]
+	}
+	return lower[start:end]
 }
 
 // colonAt reports whether a colon follows lower[i:], after spaces.

@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"regexp"
 	"slices"
 	"strings"
 )
@@ -48,13 +47,13 @@ func firstNonEmpty(vs ...string) string {
 }
 
 var (
-	remoteWord   = regexp.MustCompile(`(?i)\b(remote|anywhere|work from home|wfh|telecommute|telework|virtual|home[- ]based)\b`)
-	hybridWord   = regexp.MustCompile(`(?i)^\s*(hybrid|on-?site|in[- ]office)\b\s*[-–:|/,(]?\s*|\s*[-–:|/,(]?\s*\b(hybrid|on-?site|in[- ]office)\)?\s*$`)
-	codedPlace   = regexp.MustCompile(`^([A-Z]{2,3})-([A-Z0-9]{1,3})-(\S.*)$`) // "US-CA-San Jose"
-	postalCode   = regexp.MustCompile(`^\d{4,6}\s+(\D.*)$|^(.*\D)\s+\d{5}(-\d{4})?$`)
-	parenthetic  = regexp.MustCompile(`^(.*?)\s*\(([^()]*)\)\s*$`)
+	remoteWord   = mustFilter(`(?i)\b(remote|anywhere|work from home|wfh|telecommute|telework|virtual|home[- ]based)\b`)
+	hybridWord   = mustFilter(`(?i)^\s*(hybrid|on-?site|in[- ]office)\b\s*[-–:|/,(]?\s*|\s*[-–:|/,(]?\s*\b(hybrid|on-?site|in[- ]office)\)?\s*$`)
+	codedPlace   = mustFilter(`^([A-Z]{2,3})-([A-Z0-9]{1,3})-(\S.*)$`) // "US-CA-San Jose"
+	postalCode   = mustFilter(`^\d{4,6}\s+(\D.*)$|^(.*\D)\s+\d{5}(-\d{4})?$`)
+	parenthetic  = mustFilter(`^(.*?)\s*\(([^()]*)\)\s*$`)
 	noiseParts   = map[string]bool{"multiple locations": true, "various locations": true, "locations": true, "": true, "n/a": true, "tbd": true}
-	trailingCode = regexp.MustCompile(`^(.+?)\s+([A-Z]{2})$`)
+	trailingCode = mustFilter(`^(.+?)\s+([A-Z]{2})$`)
 )
 
 // ParseLocation reads a location as sites write it: "Houston, TX",

@@ -2,7 +2,6 @@ package extract
 
 import (
 	"math"
-	"regexp"
 	"strconv"
 	"strings"
 	"time"
@@ -32,12 +31,12 @@ func init() {
 }
 
 var (
-	relativeDate = regexp.MustCompile(`(?i)\b(\d+|an?|one)\+?\s*(minute|min|hour|hr|day|week|wk|month|mo|year|yr)s?\s+ago\b`)
-	todayWords   = regexp.MustCompile(`(?i)\b(today|just now|just posted|moments? ago|few (seconds|minutes|hours) ago)\b|^new!?$`)
-	yesterday    = regexp.MustCompile(`(?i)\byesterday\b`)
-	datePrefix   = regexp.MustCompile(`(?i)^(posted|published|date posted|posted on|updated|on|closing|closes|apply by|expires)\s*:?\s*`)
-	ordinal      = regexp.MustCompile(`\b(\d{1,2})(st|nd|rd|th)\b`)
-	numericDate  = regexp.MustCompile(`^(\d{1,2})([-/.])(\d{1,2})[-/.](\d{4})$`)
+	relativeDate = mustFilter(`(?i)\b(\d+|an?|one)\+?\s*(minute|min|hour|hr|day|week|wk|month|mo|year|yr)s?\s+ago\b`)
+	todayWords   = mustFilter(`(?i)\b(today|just now|just posted|moments? ago|few (seconds|minutes|hours) ago)\b|^new!?$`)
+	yesterday    = mustFilter(`(?i)\byesterday\b`)
+	datePrefix   = mustFilter(`(?i)^(posted|published|date posted|posted on|updated|on|closing|closes|apply by|expires)\s*:?\s*`)
+	ordinal      = mustFilter(`\b(\d{1,2})(st|nd|rd|th)\b`)
+	numericDate  = mustFilter(`^(\d{1,2})([-/.])(\d{1,2})[-/.](\d{4})$`)
 )
 
 // ParseDate reads a date as careers pages write it and returns it as
@@ -100,7 +99,7 @@ func ParseDate(s string, now time.Time) string {
 	return ""
 }
 
-var isoDateIn = regexp.MustCompile(`\b\d{4}-\d{2}-\d{2}\b`)
+var isoDateIn = mustFilter(`\b\d{4}-\d{2}-\d{2}\b`)
 
 // dayMonthYear reads the all-numeric dates whose order depends on the
 // country: "11/03/2026" is read the American way (month first), as sites
@@ -145,16 +144,16 @@ func plausible(t time.Time) string {
 // full-time" temporary. They match whole words only ("International" is not
 // an internship).
 var employmentTypes = []struct {
-	re   *regexp.Regexp
+	re   *filteredRegexp
 	kind string
 }{
-	{regexp.MustCompile(`(?i)\bpermanent (contract|position|role|employment)\b`), "full_time"},
-	{regexp.MustCompile(`(?i)\b(intern(ship)?s?|trainee(ship)?|apprentice(ship)?|werkstudent(in)?|praktikum|stagiaire|stage|co-?op|graduate program(me)?)\b`), "internship"},
-	{regexp.MustCompile(`(?i)\b(temp|temporary|seasonal|fixed[- ]term|per diem|befristet|cdd|interim)\b`), "temporary"},
-	{regexp.MustCompile(`(?i)\b(contract(or)?|freelance(r)?|consultant|contract to hire|1099|self[- ]employed)\b`), "contract"},
-	{regexp.MustCompile(`(?i)\b(part[- _]?time|teilzeit|temps partiel|media jornada|parttime)\b`), "part_time"},
-	{regexp.MustCompile(`(?i)\b(full[- _]?time|fulltime|permanent|regular|vollzeit|festanstellung|cdi|temps plein|tiempo completo|unbefristet)\b`), "full_time"},
-	{regexp.MustCompile(`(?i)\b(volunteer|other|per project)\b`), "other"},
+	{mustFilter(`(?i)\bpermanent (contract|position|role|employment)\b`), "full_time"},
+	{mustFilter(`(?i)\b(intern(ship)?s?|trainee(ship)?|apprentice(ship)?|werkstudent(in)?|praktikum|stagiaire|stage|co-?op|graduate program(me)?)\b`), "internship"},
+	{mustFilter(`(?i)\b(temp|temporary|seasonal|fixed[- ]term|per diem|befristet|cdd|interim)\b`), "temporary"},
+	{mustFilter(`(?i)\b(contract(or)?|freelance(r)?|consultant|contract to hire|1099|self[- ]employed)\b`), "contract"},
+	{mustFilter(`(?i)\b(part[- _]?time|teilzeit|temps partiel|media jornada|parttime)\b`), "part_time"},
+	{mustFilter(`(?i)\b(full[- _]?time|fulltime|permanent|regular|vollzeit|festanstellung|cdi|temps plein|tiempo completo|unbefristet)\b`), "full_time"},
+	{mustFilter(`(?i)\b(volunteer|other|per project)\b`), "other"},
 }
 
 // NormalizeEmploymentType maps the ways sites name an employment type
@@ -213,17 +212,17 @@ var currencySymbols = []struct{ sym, code string }{
 }
 
 var (
-	currencyCode = regexp.MustCompile(`\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|CNY|INR|SGD|HKD|SEK|NOK|DKK|PLN|CZK|ILS|BRL|MXN|ZAR|KRW|TWD|AED|SAR|HUF|RON|TRY)\b`)
-	amount       = regexp.MustCompile(`(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
+	currencyCode = mustFilter(`\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|CNY|INR|SGD|HKD|SEK|NOK|DKK|PLN|CZK|ILS|BRL|MXN|ZAR|KRW|TWD|AED|SAR|HUF|RON|TRY)\b`)
+	amount       = mustFilter(`(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
 	periodWords  = []struct {
-		re     *regexp.Regexp
+		re     *filteredRegexp
 		period string
 	}{
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b|\bby\b)\s*(hour|hr|h)\b|\bhourly\b|\bstunde\b`), "HOUR"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(day)\b|\bdaily\b`), "DAY"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(week|wk)\b|\bweekly\b`), "WEEK"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ba\b)\s*(month|mo)\b|\bmonthly\b|\bmonat\b|\b(par|al|por)\s+(mois|mes)\b|\bmensuel`), "MONTH"},
-		{regexp.MustCompile(`(?i)(/|\bper\b|\ban?\b)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\bp\.?a\.?\b|\bjahr\b|\b(par|al|por)\s+(an|année|año)\b|\bannuel`), "YEAR"},
+		{mustFilter(`(?i)(/|\bper\b|\ban?\b|\bby\b)\s*(hour|hr|h)\b|\bhourly\b|\bstunde\b`), "HOUR"},
+		{mustFilter(`(?i)(/|\bper\b|\ba\b)\s*(day)\b|\bdaily\b`), "DAY"},
+		{mustFilter(`(?i)(/|\bper\b|\ba\b)\s*(week|wk)\b|\bweekly\b`), "WEEK"},
+		{mustFilter(`(?i)(/|\bper\b|\ba\b)\s*(month|mo)\b|\bmonthly\b|\bmonat\b|\b(par|al|por)\s+(mois|mes)\b|\bmensuel`), "MONTH"},
+		{mustFilter(`(?i)(/|\bper\b|\ban?\b)\s*(year|yr|annum)\b|\bannual(ly)?\b|\byearly\b|\bp\.?a\.?\b|\bjahr\b|\b(par|al|por)\s+(an|année|año)\b|\bannuel`), "YEAR"},
 	}
 )
 
@@ -345,19 +344,60 @@ func parseNumber(s string) (float64, bool) {
 	return 0, false
 }
 
-var (
-	dateLike    = regexp.MustCompile(`^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$`)
-	idChars     = regexp.MustCompile(`^[\p{L}\p{N}][\p{L}\p{N}._:/#+\-]*$`)
-	hasDigit    = regexp.MustCompile(`\p{N}`)
-	idSeparator = regexp.MustCompile(`[\s,;|]+`)
-)
+var idSeparator = mustFilter(`[\s,;|]+`)
 
 // ValidJobNumber reports whether s looks like a job number: one token of
 // letters, digits and - _ . : / # +, holding a digit, up to 64 characters, and
-// not a date.
+// not a date. It is called for every id-like text a page holds, so it scans
+// s once rather than running expressions (it was ^[\p{L}\p{N}][\p{L}\p{N}._:/#+\-]*$
+// and \p{N}, and not dateLike).
 func ValidJobNumber(s string) bool {
-	return len(s) > 0 && len(s) <= 64 && idChars.MatchString(s) && hasDigit.MatchString(s) &&
-		!dateLike.MatchString(s) && strings.Trim(s, "0") != ""
+	if len(s) == 0 || len(s) > 64 || strings.Trim(s, "0") == "" {
+		return false
+	}
+	digit := false
+	for i, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+		case unicode.IsNumber(r):
+			digit = true
+		case i > 0 && strings.ContainsRune("._:/#+-", r):
+		default:
+			return false
+		}
+	}
+	return digit && !dateLike(s)
+}
+
+// dateLike reports whether s is a numeric date: 2026-11-03, 3/11/26,
+// 03.11.2026 (^(\d{4}[-/.]\d{1,2}[-/.]\d{1,2}|\d{1,2}[-/.]\d{1,2}[-/.]\d{2,4})$).
+func dateLike(s string) bool {
+	var runs [3]int
+	k := 0
+	for i := 0; i < len(s); {
+		n := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			n++
+		}
+		if n == 0 {
+			return false
+		}
+		runs[k] = n
+		k++
+		if i == len(s) {
+			break
+		}
+		if k == 3 || s[i] != '-' && s[i] != '/' && s[i] != '.' {
+			return false
+		}
+		i++
+		if i == len(s) {
+			return false
+		}
+	}
+	a, b, c := runs[0], runs[1], runs[2]
+	return k == 3 && (a == 4 && b <= 2 && c <= 2 || a <= 2 && b <= 2 && c >= 2 && c <= 4)
 }
 
 // splitIDs splits "322695 1072519" into the job number and the other ids.

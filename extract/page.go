@@ -136,6 +136,7 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 		for _, o := range objs {
 			x := newExtraction(opts)
 			x.fromSchema(o.obj, o.src)
+			x.schemaRules(o.obj, o.src)
 			p, err := x.finish()
 			if err != nil {
 				errs = append(errs, err)
@@ -150,6 +151,7 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	x.applyRules(root, sc)
 	for _, o := range objs {
 		x.fromSchema(o.obj, o.src)
+		x.schemaRules(o.obj, o.src)
 	}
 	if ldErr != nil && len(objs) == 0 {
 		// the page's only JobPosting is in a block that does not parse
@@ -183,7 +185,7 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 
 // listingTitle is how a result page titles itself: "46 jobs in India",
 // "Search results", "Jobs at Contoso", "Offres d'emploi".
-var listingTitle = regexp.MustCompile(`(?i)^\W*[\d,.]+\+?\s+(\w+\s+)?(jobs?|results?|positions?|openings?|vacancies|postings?|offres?|stellen(angebote)?|empleos?)\b|\b(search results|job search|search jobs|(jobs|careers|openings|vacancies|positions) (in|at|for|near)\b)|^\W*(jobs|careers|open positions|current openings|job openings|stellenangebote|offres d'emploi)\W*$`)
+var listingTitle = mustFilter(`(?i)^\W*[\d,.]+\+?\s+(\w+\s+)?(jobs?|results?|positions?|openings?|vacancies|postings?|offres?|stellen(angebote)?|empleos?)\b|\b(search results|job search|search jobs|(jobs|careers|openings|vacancies|positions) (in|at|for|near)\b)|^\W*(jobs|careers|open positions|current openings|job openings|stellenangebote|offres d'emploi)\W*$`)
 
 // pageHeading is the page's h1, else its <title> without the site's name
 // ("Senior Engineer | Careers at Contoso" is about the engineer).
@@ -263,7 +265,7 @@ type scan struct {
 	links []*html.Node
 }
 
-var descClass = regexp.MustCompile(`(?i)(^|\s)[\w-]*((job|position|posting|vacancy)[-_]?)?(description|job[-_]?details|posting[-_]?body|job[-_]?body|jd[-_]?(content|body|info))($|\s)`)
+var descClass = mustFilter(`(?i)(^|\s)[\w-]*((job|position|posting|vacancy)[-_]?)?(description|job[-_]?details|posting[-_]?body|job[-_]?body|jd[-_]?(content|body|info))($|\s)`)
 
 func scanPage(root *html.Node) *scan {
 	sc := &scan{root: root, metas: map[string]string{}}
@@ -436,16 +438,40 @@ func (b *segmentBuilder) text(n *html.Node) {
 
 func isWordRune(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }
 
+// headingLead reports whether s starts with a bold section heading followed
+// by more text, and returns that text. A label ("Location:") is no heading.
+func headingLead(s *segment) (string, bool) {
+	if s.leadAtom != atom.Strong && s.leadAtom != atom.B || len(s.lead) == len(s.text) || len(s.lead) > maxSectionHeading {
+		return "", false
+	}
+	if headingKindOf(s.lead) == kindNone {
+		return "", false
+	}
+	if _, _, ok := labelOf(s.lead); ok {
+		return "", false
+	}
+	rest := strings.TrimLeft(s.text[len(s.lead):], " :：-–")
+	return rest, rest != ""
+}
+
 func (b *segmentBuilder) flush() {
 	if len(b.w.cur) > 0 {
 		s := segment{text: string(b.w.cur)}
 		if b.lead != nil && b.leadAt > 0 && b.leadAt <= len(s.text) {
 			s.lead = s.text[:b.leadAt]
+			s.leadAtom = b.lead.DataAtom
 		}
 		if len(b.blocks) > 0 {
 			s.node = b.blocks[len(b.blocks)-1]
 		} else {
 			s.node = &html.Node{Type: html.ElementNode}
+		}
+		if rest, ok := headingLead(&s); ok {
+			// "<p><strong>Requirements:</strong> 5+ years of Go</p>": the
+			// heading is a line of its own, so the text after it is not run
+			// into it (in the description, in search snippets)
+			b.segs = append(b.segs, segment{text: s.lead, lead: s.lead, leadAtom: s.leadAtom, node: s.node})
+			s = segment{text: rest, node: s.node}
 		}
 		b.segs = append(b.segs, s)
 	}
@@ -509,6 +535,9 @@ func decodeLD(block string) (any, error) {
 	s = strings.TrimSuffix(s, "-->")
 	s = strings.TrimPrefix(strings.TrimSpace(s), "//<![CDATA[")
 	s = strings.TrimSuffix(strings.TrimSpace(s), "//]]>")
+	if v, ok := decodeJSONFast(s); ok {
+		return v, nil // well-formed: the same value encoding/json gives, at a fraction of its cost
+	}
 	var v any
 	dec := json.NewDecoder(strings.NewReader(s))
 	dec.UseNumber()

@@ -38,10 +38,20 @@ type Posting struct {
 	ValidThrough   string   `json:"valid_through,omitempty"`
 	Description    string   `json:"description,omitempty"`
 	Qualifications []string `json:"qualifications,omitempty"`
+	// Responsibilities and Benefits are the posting's other lists, read like
+	// its qualifications: from JSON-LD (responsibilities, jobBenefits) or
+	// from the items under a heading on the page (see sections.go).
+	Responsibilities []string `json:"responsibilities,omitempty"`
+	Benefits         []string `json:"benefits,omitempty"`
 
 	// Sources says which source gave each field (field name → source), for
 	// `jobcrawl extract --explain`. It is not part of the record.
 	Sources map[string]Source `json:"-"`
+	// Rules says, for each field Sources names, which rule of that source
+	// gave it: `label "Req #"`, `heading "Requirements" (h3)`, `json-ld
+	// JobPosting.identifier`, `override selector ".job-id"`, `page <h1>`,
+	// `url path segment`… Not part of the record either.
+	Rules map[string]string `json:"-"`
 }
 
 // FromListing reports whether p was read from a job card on a result page

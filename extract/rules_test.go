@@ -171,3 +171,39 @@ func TestUncompiledRulesAreIgnored(t *testing.T) {
 		t.Fatalf("got %+v, %v", ps, err)
 	}
 }
+
+// TestSelectorList: a comma-separated selector list is accepted and means
+// its first selector that matches, in the order written.
+func TestSelectorList(t *testing.T) {
+	page := `<html><body><div class="posting-headline"><h2>Headline Title</h2></div><h1 class="job-title">Job Title</h1>
+<span class="job-id">Ref R-77</span></body></html>`
+	cases := []struct {
+		selector, want, rule string
+	}{
+		{"h1.job-title, .posting-headline h2", "Job Title", `override selector "h1.job-title"`},
+		{".posting-headline h2 , h1.job-title", "Headline Title", `override selector ".posting-headline h2"`},
+		{"h1.missing, h1.job-title", "Job Title", `override selector "h1.job-title"`},
+		{"h1.job-title", "Job Title", `override selector "h1.job-title"`},
+	}
+	for _, c := range cases {
+		t.Run(c.selector, func(t *testing.T) {
+			rules := extract.Rules{"title": {Selector: c.selector}, "job_number": {Selector: ".nothing, .job-id", Regex: `R-\d+`}}
+			if err := rules.Compile(); err != nil {
+				t.Fatalf("Compile: %v", err)
+			}
+			ps, err := extract.Parse(strings.NewReader(page), extract.Options{URL: "https://jobs.example.com/o/1", Rules: rules})
+			if err != nil || len(ps) != 1 {
+				t.Fatalf("got %+v, %v", ps, err)
+			}
+			if ps[0].Title != c.want || ps[0].Rules["title"] != c.rule {
+				t.Errorf("got %q by %q, want %q by %q", ps[0].Title, ps[0].Rules["title"], c.want, c.rule)
+			}
+			if ps[0].JobNumber != "R-77" || ps[0].Rules["job_number"] != `override selector ".job-id"` {
+				t.Errorf("job number: got %q by %q", ps[0].JobNumber, ps[0].Rules["job_number"])
+			}
+		})
+	}
+	if err := (extract.Rules{"title": {Selector: "h1, [["}}).Compile(); err == nil || !strings.Contains(err.Error(), "title.selector") {
+		t.Errorf("a list with a bad selector: got %v", err)
+	}
+}

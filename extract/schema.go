@@ -125,6 +125,9 @@ func textList(v any) []string {
 		if len(lines) == 1 {
 			lines = splitSentences(lines[0])
 		}
+		if len(lines) == 1 {
+			lines = splitFlattened(lines[0])
+		}
 		for _, line := range lines {
 			if line = strings.TrimSpace(strings.TrimLeft(line, "•·-–*")); line != "" {
 				out = append(out, line)
@@ -140,7 +143,7 @@ func splitSentences(s string) []string {
 	var out []string
 	start := 0
 	for i := 0; i+2 < len(s); i++ {
-		if strings.IndexByte(".!?;", s[i]) >= 0 && s[i+1] == ' ' && unicode.IsUpper(firstRune(s[i+2:])) {
+		if c := s[i]; (c == '.' || c == '!' || c == '?' || c == ';') && s[i+1] == ' ' && unicode.IsUpper(firstRune(s[i+2:])) {
 			out = append(out, s[start:i+1])
 			start = i + 2
 		}
@@ -243,9 +246,17 @@ func (x *extraction) fromSchema(obj map[string]any, src Source) {
 			}
 		}
 		if len(q) > 0 {
-			p.Qualifications = q
+			p.Qualifications = capItems(q)
 			x.mark("qualifications", src)
 		}
+	}
+	if r := textList(obj["responsibilities"]); len(r) > 0 && !x.has("responsibilities") {
+		p.Responsibilities = capItems(r)
+		x.mark("responsibilities", src)
+	}
+	if b := textList(obj["jobBenefits"]); len(b) > 0 && !x.has("benefits") {
+		p.Benefits = capItems(b)
+		x.mark("benefits", src)
 	}
 	if u := text(obj["url"]); u != "" && !x.has("url") {
 		if abs := x.resolve(u); abs != "" {

@@ -3,6 +3,7 @@ package extract
 import (
 	"net/url"
 	"regexp"
+	"strconv"
 	"strings"
 
 	"golang.org/x/net/html"
@@ -10,7 +11,7 @@ import (
 )
 
 var (
-	moreLocations      = regexp.MustCompile(`(?i)\s*\+\s*\d+\s*(more|others?|locations?)\b.*$`)
+	moreLocations      = mustFilter(`(?i)\s*\+\s*\d+\s*(more|others?|locations?)\b.*$`)
 	locationSeparators = regexp.MustCompile(`\s*(;|\||\n|\s/\s|\s•\s)\s*`)
 )
 
@@ -27,6 +28,7 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 			continue // a stronger source gave it: no need to read this one
 		}
 		first := lv.values[0]
+		x.why = lv.rule
 		switch field {
 		case "job_number":
 			var ids []string
@@ -87,10 +89,11 @@ func (x *extraction) applyLabels(labels map[string]labelValue, src Source) {
 			x.setText(field, &p.Company, first, src)
 		}
 	}
+	x.why = ""
 }
 
 // careersSuffix is what a site's name adds to the company's: "Contoso Careers".
-var careersSuffix = regexp.MustCompile(`(?i)\s*[-|:]?\s*\b(careers?|jobs|job board|career site|karriere)\s*$`)
+var careersSuffix = mustFilter(`(?i)\s*[-|:]?\s*\b(careers?|jobs|job board|career site|karriere)\s*$`)
 
 // titleSuffix is what sites append to a <title>: " | Contoso Careers", " - Jobs at Contoso".
 var titleSuffix = regexp.MustCompile(`\s+[|–—·-]\s+[^|–—·]*$`)
@@ -101,12 +104,16 @@ var titleSuffix = regexp.MustCompile(`\s+[|–—·-]\s+[^|–—·]*$`)
 func (x *extraction) fromPage(sc *scan) {
 	p := &x.p
 	if !x.has("title") {
-		x.setText("title", &p.Title, pageTitle(sc, p.Company), SourcePage)
+		t, why := pageTitle(sc, p.Company)
+		x.why = why
+		x.setText("title", &p.Title, t, SourcePage)
+		x.why = ""
 	}
 	if c := x.resolve(sc.canonical); c != "" && x.sameSite(c) {
 		if !x.has("url") || p.URL == x.opts.URL {
 			p.URL = c
 			p.Sources["url"] = SourcePage
+			p.Rules["url"] = "page canonical link"
 		}
 	}
 	// the page's other address for itself: og:url often differs from the canonical link
@@ -116,71 +123,88 @@ func (x *extraction) fromPage(sc *scan) {
 	// the site's name is a guess at the company: the configured one is better
 	if !x.has("company") && x.opts.Company == "" {
 		name := careersSuffix.ReplaceAllString(sc.metas["og:site_name"], "")
+		x.why = "page og:site_name"
 		x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
 	}
 	if !x.has("company") && x.opts.Company == "" {
 		// "Customer Success Manager | Wingtip Careers": the site's name, when it says it is a careers site
 		if suffix := titleSuffix.FindString(sc.title); suffix != "" && careersSuffix.MatchString(suffix) {
 			name := strings.Trim(careersSuffix.ReplaceAllString(suffix, ""), " |–—·-")
+			x.why = "page <title> suffix"
 			x.setText("company", &p.Company, strings.TrimSpace(name), SourcePage)
 		}
 	}
+	if !x.has("company") && x.opts.Company == "" {
+		// "Contoso is an equal opportunity employer."
+		x.why = "page equal-opportunity statement"
+		x.setText("company", &p.Company, sc.eeoCompany(), SourcePage)
+	}
+	x.why = ""
 	descNode := sc.descNode()
 	if !x.has("description") {
 		var d string
-		if descNode != nil {
-			d = nodeText(descNode)
-		} else if m := mainNode(sc); m != nil {
-			d = nodeText(m)
+		region := descNode
+		if region == nil {
+			region = mainNode(sc)
+		}
+		if region == nil && x.has("job_number") && x.p.Sources["job_number"] == SourceLabel {
+			// no block says it holds the posting, but the page labels a
+			// job number: the page is the posting
+			region = bodyOf(sc.root)
+		}
+		if region != nil {
+			if block(region.DataAtom) {
+				d = cleanDescription(sc.regionLines(region), p.Title)
+			} else {
+				d = cleanDescription(textLines(nodeText(region)), p.Title)
+			}
+			x.why = "page " + regionRule(region)
+			if region.DataAtom == atom.Body && len(d) < 200 {
+				d = "" // a page that holds its facts and little else has no description
+			}
 		}
 		if d == "" {
-			d = sc.metas["og:description"]
+			d, x.why = sc.metas["og:description"], "page og:description"
 		}
 		if d == "" {
-			d = sc.metas["description"]
+			d, x.why = sc.metas["description"], "page meta description"
 		}
 		x.setText("description", &p.Description, d, SourcePage)
+		x.why = ""
 	}
-	if !x.has("qualifications") {
-		// under a heading in the description, else anywhere in the page's content
-		qroot := descNode
-		if qroot == nil {
-			qroot = mainNode(sc)
-		}
-		if qroot == nil {
-			qroot = sc.root
-		}
-		if q := qualificationItems(qroot); len(q) > 0 {
-			p.Qualifications = q
-			x.mark("qualifications", SourcePage)
-		}
-	}
+	x.applySections(sc.pageSections(), SourcePage)
 	if !x.has("apply_url") {
-		x.setText("apply_url", &p.ApplyURL, x.applyLink(sc), SourcePage)
+		u, why := x.applyLink(sc)
+		x.why = why
+		x.setText("apply_url", &p.ApplyURL, u, SourcePage)
+		x.why = ""
 	}
 	// A job number from the URL alone needs the page to look like a
 	// posting: a field read from its markup, or a description of some length.
 	if !x.has("job_number") && len(x.reqIDs) == 0 && (x.evidence() > 0 || len(p.Description) >= 300) {
-		if id := idFromURL(x.opts.URL); id != "" {
+		if id, why := idFromURLRule(x.opts.URL); id != "" {
+			x.why = why
 			x.setIDs([]string{id}, SourceURL)
-		} else if id := idFromURL(p.URL); id != "" {
+		} else if id, why := idFromURLRule(p.URL); id != "" {
+			x.why = why
 			x.setIDs([]string{id}, SourceURL)
 		}
+		x.why = ""
 	}
 }
 
 var (
 	// applyText is what an apply button says.
-	applyText = regexp.MustCompile(`(?i)^\W*(apply|apply now|apply (for|to) (this|the) (job|position|role|vacancy)|apply online|apply here|easy apply|quick apply|start (your )?application|submit (your )?application|bewerben|jetzt bewerben|online bewerben|postuler|postuler maintenant|candidater|candidatar(se)?|postularme|solliciteer|申请职位|立即申请|申请|応募する|応募)\W*$`)
+	applyText = mustFilter(`(?i)^\W*(apply|apply now|apply (for|to) (this|the) (job|position|role|vacancy)|apply online|apply here|easy apply|quick apply|start (your )?application|submit (your )?application|bewerben|jetzt bewerben|online bewerben|postuler|postuler maintenant|candidater|candidatar(se)?|postularme|solliciteer|申请职位|立即申请|申请|応募する|応募)\W*$`)
 	// applyAttr is a class, id or tracking name that says "apply".
-	applyAttr = regexp.MustCompile(`(?i)(^|[-_\s])apply([-_\s]|$)|apply-?(button|btn|link|now)|(button|btn)-?apply|bewerb`)
+	applyAttr = mustFilter(`(?i)(^|[-_\s])apply([-_\s]|$)|apply-?(button|btn|link|now)|(button|btn)-?apply|bewerb`)
 )
 
 // applyLink is the address of the page's apply button or link: a link that
 // says "Apply" (or "Bewerben", "Postuler"…), else one whose class or id does.
 // A link to the page itself (an anchor, a script) does not count.
-func (x *extraction) applyLink(sc *scan) string {
-	byAttr := ""
+func (x *extraction) applyLink(sc *scan) (string, string) {
+	byAttr, why := "", ""
 	for _, n := range sc.links {
 		if n.DataAtom != atom.A {
 			continue
@@ -193,15 +217,15 @@ func (x *extraction) applyLink(sc *scan) string {
 		if u == "" || u == x.opts.URL {
 			continue
 		}
-		if applyText.MatchString(shortText(n, 60)) {
-			return u
+		if t := shortText(n, 60); applyText.MatchString(t) {
+			return u, "page apply link " + strconv.Quote(t)
 		}
 		if byAttr == "" && (applyAttr.MatchString(attr(n, "class")) || applyAttr.MatchString(attr(n, "id")) ||
 			applyAttr.MatchString(attr(n, "data-automation-id")) || applyAttr.MatchString(attr(n, "aria-label"))) {
-			byAttr = u
+			byAttr, why = u, "page apply link "+regionRule(n)
 		}
 	}
-	return byAttr
+	return byAttr, why
 }
 
 // shortText is the text of n, cut after about max bytes: enough to read a
@@ -237,7 +261,7 @@ func (x *extraction) evidence() int {
 }
 
 // gonePhrase is what a careers site says on the page of a job it took down.
-var gonePhrase = regexp.MustCompile(`(?i)(no longer (available|accepting|open|active)|job (not found|has expired|is closed|has been (filled|closed|removed))|position (has been filled|is (no longer|closed))|posting (has expired|is closed|not found)|page (not found|does not exist)|expired job|^\W*404\b|\berror\W*404\b|\b404\W*(error|not found|page))`)
+var gonePhrase = mustFilter(`(?i)(no longer (available|accepting|open|active)|job (not found|has expired|is closed|has been (filled|closed|removed))|position (has been filled|is (no longer|closed))|posting (has expired|is closed|not found)|page (not found|does not exist)|expired job|^\W*404\b|\berror\W*404\b|\b404\W*(error|not found|page))`)
 
 // soft404 reports whether the page, lacking structured data, says the job is gone.
 func (x *extraction) soft404(sc *scan) bool {
@@ -294,35 +318,42 @@ func (x *extraction) sameSite(u string) bool {
 
 // pageTitle is the posting's title as the page shows it: the h1 in the
 // main content, else the first h1 that is not the company's name, else
-// og:title, else <title> without the site's suffix.
-func pageTitle(sc *scan, company string) string {
+// og:title, else <title> without the site's suffix, else the first h2 of a
+// fragment, else what follows the navigation of a page copied as text. The
+// second result names the rule, for --explain.
+func pageTitle(sc *scan, company string) (string, string) {
 	var candidates []string
 	for _, h := range sc.h1 {
 		if t := cleanString(nodeText(h)); t != "" && !strings.EqualFold(t, company) && len(t) < 300 {
 			if inMain(h) {
-				return t
+				return t, "page <h1>"
 			}
 			candidates = append(candidates, t)
 		}
 	}
 	if len(candidates) > 0 {
-		return candidates[0]
+		return candidates[0], "page <h1>"
 	}
 	for _, k := range []string{"og:title", "twitter:title"} {
 		if t := sc.metas[k]; t != "" {
-			return t
+			return t, "page " + k
 		}
 	}
 	if sc.title != "" {
-		return strings.TrimSpace(titleSuffix.ReplaceAllString(sc.title, ""))
+		return strings.TrimSpace(titleSuffix.ReplaceAllString(sc.title, "")), "page <title>"
 	}
 	if sc.h2 != nil {
 		// a fragment of a page: its first heading
 		if t := cleanString(nodeText(sc.h2)); len(t) < 300 {
-			return t
+			return t, "page first <h2>"
 		}
 	}
-	return ""
+	if len(sc.segs) > 0 {
+		if t := titleAfterChrome(sc.segs[0].text); t != "" {
+			return t, "page text after its navigation"
+		}
+	}
+	return "", ""
 }
 
 func inMain(n *html.Node) bool {
@@ -379,101 +410,6 @@ func mainNode(sc *scan) *html.Node {
 }
 
 var (
-	qualHeading = regexp.MustCompile(`qualification|what you('ll| will)? (need|bring)|who you are|what we('re| are)? looking for|you (have|bring)|must[- ]haves?|nice[- ]to[- ]haves?`)
-)
-
-// qualificationItems returns the list items under qualification-like
-// headings ("Required qualifications", "What you'll bring"); when there is
-// none, those under requirement-like ones ("Skills", "Requirements").
-func qualificationItems(root *html.Node) []string {
-	var strict, loose []string
-	kind := 0 // of the last heading: 2 qualification-like, 1 requirement-like, 0 other
-	var visit func(n *html.Node, d int)
-	visit = func(n *html.Node, d int) {
-		if d > maxDepth {
-			return
-		}
-		for c := n.FirstChild; c != nil; c = c.NextSibling {
-			if c.Type != html.ElementNode || skipped(c.DataAtom) || c.DataAtom == atom.Nav || c.DataAtom == atom.Footer {
-				continue
-			}
-			switch {
-			case isHeadingLike(c):
-				kind = headingKind(nodeText(c))
-				continue
-			case c.DataAtom == atom.Li:
-				if kind == 0 {
-					continue
-				}
-				item := cleanString(nodeText(c))
-				if item == "" {
-					continue
-				}
-				if kind == 2 {
-					strict = append(strict, item)
-				} else {
-					loose = append(loose, item)
-				}
-				continue
-			}
-			visit(c, d+1)
-		}
-	}
-	visit(root, 0)
-	if len(strict) > 0 {
-		return strict
-	}
-	return loose
-}
-
-// headingKind tells a qualification-like heading (2) from a
-// requirement-like one (1) and any other (0). The words are looked for
-// before the expression runs.
-func headingKind(heading string) int {
-	if len(heading) > 120 {
-		return 0
-	}
-	l := strings.ToLower(heading)
-	switch {
-	case (strings.Contains(l, "qualif") || strings.Contains(l, "you") || strings.Contains(l, "must") ||
-		strings.Contains(l, "nice")) && qualHeading.MatchString(l):
-		return 2
-	case strings.Contains(l, "requirement") || strings.Contains(l, "skills") || strings.Contains(l, "experience"):
-		return 1
-	}
-	return 0
-}
-
-// isHeadingLike: an h1-h6, a dt, or a short paragraph that is all bold.
-func isHeadingLike(n *html.Node) bool {
-	if heading(n.DataAtom) || n.DataAtom == atom.Dt {
-		return true
-	}
-	if n.DataAtom != atom.P && n.DataAtom != atom.Div {
-		return false
-	}
-	// all of the text inside <strong>/<b> children: looked at without
-	// rendering the element, which may be a large container
-	var bold strings.Builder
-	for c := n.FirstChild; c != nil; c = c.NextSibling {
-		switch {
-		case c.Type == html.TextNode && strings.TrimSpace(c.Data) != "":
-			return false
-		case c.Type != html.ElementNode:
-		case c.DataAtom == atom.Strong || c.DataAtom == atom.B:
-			bold.WriteString(nodeText(c))
-			if bold.Len() > 160 {
-				return false
-			}
-		case c.DataAtom != atom.Br:
-			return false
-		}
-	}
-	t := cleanString(bold.String())
-	return t != "" && len(t) <= 80
-}
-
-var (
 	urlIDParam = regexp.MustCompile(`(?i)^(gh_jid|jobid|job_id|jid|jobreqid|reqid|req_id|requisitionid|postingid|vacancyid|id)$`)
 	urlIDPath  = regexp.MustCompile(`^(?:[A-Za-z]{1,5}[-_]?)?\d{4,}(?:[-_][A-Za-z0-9]+)?$|^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$`)
 	urlIDLead  = regexp.MustCompile(`^(\d{4,})[-_]`)
@@ -500,31 +436,37 @@ func queryPairs(u *url.URL) [][2]string {
 // ("/job/322695/slug", "/jobs/R-12345", a UUID), else a number leading a
 // slug ("/jobs/322695-sales-manager").
 func idFromURL(raw string) string {
+	id, _ := idFromURLRule(raw)
+	return id
+}
+
+// idFromURLRule is idFromURL, and which part of the URL gave the id.
+func idFromURLRule(raw string) (string, string) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" {
-		return ""
+		return "", ""
 	}
 	for _, kv := range queryPairs(u) {
 		if urlIDParam.MatchString(kv[0]) && ValidJobNumber(kv[1]) {
-			return kv[1]
+			return kv[1], "url query parameter " + kv[0]
 		}
 	}
 	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	for i := len(segs) - 1; i >= 0; i-- {
 		if urlIDPath.MatchString(segs[i]) && ValidJobNumber(segs[i]) {
-			return segs[i]
+			return segs[i], "url path segment"
 		}
 	}
 	for i := len(segs) - 1; i >= 0; i-- {
 		if m := urlIDLead.FindStringSubmatch(segs[i]); m != nil {
-			return m[1]
+			return m[1], "url path segment (number before its slug)"
 		}
 	}
 	// a slug ending in the id: "/job/Senior-Manager_24WD81528", "/jobs/view/sales-lead-3943870863"
 	if n := len(segs); n > 0 {
 		if id := trailingID(segs[n-1]); id != "" && ValidJobNumber(id) {
-			return id
+			return id, "url path segment (id ending its slug)"
 		}
 	}
-	return ""
+	return "", ""
 }

@@ -225,6 +225,11 @@ func RecordID(site, jobNumber string) string {
 var (
 	// SearchableFields are matched by free text, in ranking order.
 	SearchableFields = []string{"title", "company", "job_family", "team", "department", "locations", "description", "qualifications"}
+	// ListFields are the posting's other lists, searched as part of
+	// qualifications, at its rank: the embedded engine reads them into its
+	// qualifications field (it keeps a term's fields in one byte), Bleve
+	// likewise, Meilisearch lists them right after it.
+	ListFields = []string{"responsibilities", "benefits"}
 	// FacetFields can be filtered on by equality and counted as facets.
 	FacetFields = []string{"site", "company", "locations", "cities", "regions", "countries", "job_family", "team",
 		"department", "employment_type", "workplace_type", "status", "remote", "salary_currency", "salary_period", "job_number"}

@@ -26,11 +26,13 @@ func runExtract(ctx context.Context, e *env, args []string) error {
 			"a result page one per job card. A FILE is read from disk (- for standard input); a URL\n"+
 			"is fetched once, with jobcrawl's User-Agent, only when robots.txt allows it.\n\n"+
 			"--explain adds \"sources\": for each posting, which source gave each field (override,\n"+
-			"json-ld, microdata, rdfa, label, page, url, card), and what was read of a rejected one.\n"+
+			"json-ld, microdata, rdfa, label, page, url, card); \"rules\": which rule of that source\n"+
+			"(label \"Req #\", heading \"Requirements\" (h3), json-ld JobPosting.identifier, override\n"+
+			"selector \".job-id\", page <h1>, url path segment…); and what was read of a rejected one.\n"+
 			"--site applies that site's field rules and company from the configuration.\n\n"+
 			"Exit status 1 when a document gives no posting (rejected, or it could not be read).")
 	siteName := fs.String("site", "", "apply the field rules and company of this configured `site`")
-	explain := fs.Bool("explain", false, "say which source gave each field")
+	explain := fs.Bool("explain", false, "say which source and rule gave each field")
 	base := fs.String("url", "", "the address a FILE was fetched from (for its relative links and job number)")
 	timeout := fs.Duration("timeout", 30*time.Second, "time allowed to fetch a URL")
 	pos, err := e.parse(fs, args)
@@ -101,7 +103,9 @@ type extractResult struct {
 	URL      string                      `json:"url,omitempty"`
 	Postings []extract.Posting           `json:"postings"`
 	Sources  []map[string]extract.Source `json:"sources,omitempty"`
-	Error    string                      `json:"error,omitempty"`
+	// Rules, with --explain: for each posting, which rule of its source gave each field.
+	Rules []map[string]string `json:"rules,omitempty"`
+	Error string              `json:"error,omitempty"`
 	// Rejected, with --explain: what was read of each posting that was not
 	// accepted, and where each field came from.
 	Rejected []rejected `json:"rejected,omitempty"`
@@ -112,6 +116,7 @@ type rejected struct {
 	Detail  string                    `json:"detail,omitempty"`
 	Partial extract.Posting           `json:"partial"`
 	Sources map[string]extract.Source `json:"sources"`
+	Rules   map[string]string         `json:"rules,omitempty"`
 }
 
 func extractOne(ctx context.Context, f *fetcher, doc, base string, opts extract.Options, explain bool) extractResult {
@@ -142,6 +147,7 @@ func extractOne(ctx context.Context, f *fetcher, doc, base string, opts extract.
 	if explain {
 		for _, p := range postings {
 			out.Sources = append(out.Sources, p.Sources)
+			out.Rules = append(out.Rules, p.Rules)
 		}
 	}
 	if err != nil {
@@ -151,7 +157,7 @@ func extractOne(ctx context.Context, f *fetcher, doc, base string, opts extract.
 				var re *extract.RejectError
 				if errors.As(one, &re) {
 					out.Rejected = append(out.Rejected, rejected{Reason: extract.Reason(re), Detail: re.Detail,
-						Partial: re.Partial, Sources: re.Partial.Sources})
+						Partial: re.Partial, Sources: re.Partial.Sources, Rules: re.Partial.Rules})
 				}
 			}
 		}

@@ -59,6 +59,17 @@ func TestExtractFile(t *testing.T) {
 			t.Errorf("--explain %s: got %q, want %q", field, got, want)
 		}
 	}
+	if len(res[0].Rules) != 1 {
+		t.Fatalf("--explain: no rules\n%s", out)
+	}
+	for field, want := range map[string]string{"job_number": `label "Job #"`, "title": "page <h1>",
+		"locations": `label "Locations"`, "qualifications": `heading "Qualifications" (h2)`,
+		"responsibilities": `heading "Responsibilities" (h2)`, "url": "page canonical link",
+		"company": "page og:site_name"} {
+		if got := res[0].Rules[0][field]; got != want {
+			t.Errorf("--explain rule of %s: got %q, want %q", field, got, want)
+		}
+	}
 }
 
 func TestExtractRejectedFile(t *testing.T) {
@@ -162,6 +173,12 @@ sites:
 	}
 	if res[0].Sources[0]["job_number"] != extract.SourceOverride {
 		t.Errorf("job_number source: got %q, want override", res[0].Sources[0]["job_number"])
+	}
+	if got, want := res[0].Rules[0]["job_number"], `override selector ".ref"`; got != want {
+		t.Errorf("job_number rule: got %q, want %q", got, want)
+	}
+	if got, want := res[0].Rules[0]["company"], "the site's configured company"; got != want {
+		t.Errorf("company rule: got %q, want %q", got, want)
 	}
 	cs.mu.Lock()
 	agents := cs.agents

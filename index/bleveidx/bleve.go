@@ -193,7 +193,7 @@ func document(r index.Record) (map[string]any, error) {
 		"countries": r.Countries, "job_family": r.JobFamily, "team": r.Team, "department": r.Department,
 		"employment_type": r.EmploymentType, "workplace_type": r.WorkplaceType, "status": r.Status,
 		"remote": strconv.FormatBool(r.Remote), "salary_currency": r.SalaryCurrency, "salary_period": r.SalaryPeriod,
-		"job_number": r.JobNumber, "title": r.Title, "description": r.Description, "qualifications": r.Qualifications,
+		"job_number": r.JobNumber, "title": r.Title, "description": r.Description, "qualifications": qualificationsText(r),
 		titleSort: strings.ToLower(r.Title), "first_seen_ts": float64(r.FirstSeenTS), "last_seen_ts": float64(r.LastSeenTS),
 		sourceField: string(src),
 	}
@@ -204,6 +204,16 @@ func document(r index.Record) (map[string]any, error) {
 		d["salary_min"], d["salary_max"] = r.SalaryMin, r.SalaryMax
 	}
 	return d, nil
+}
+
+// qualificationsText is what the qualifications field indexes: the
+// qualifications and the other lists (index.ListFields).
+func qualificationsText(r index.Record) []string {
+	if len(r.Responsibilities)+len(r.Benefits) == 0 {
+		return r.Qualifications
+	}
+	out := make([]string, 0, len(r.Qualifications)+len(r.Responsibilities)+len(r.Benefits))
+	return append(append(append(out, r.Qualifications...), r.Responsibilities...), r.Benefits...)
 }
 
 // Upsert implements index.Index.

@@ -19,7 +19,12 @@ var textFields = []textField{
 	{"department", func(r *index.Record, emit func(string)) { emit(r.Department) }},
 	{"locations", func(r *index.Record, emit func(string)) { eachString(r.Locations, emit) }},
 	{"description", func(r *index.Record, emit func(string)) { emit(r.Description) }},
-	{"qualifications", func(r *index.Record, emit func(string)) { eachString(r.Qualifications, emit) }},
+	{"qualifications", func(r *index.Record, emit func(string)) {
+		// with the other lists (index.ListFields): eight fields fit a byte
+		eachString(r.Qualifications, emit)
+		eachString(r.Responsibilities, emit)
+		eachString(r.Benefits, emit)
+	}},
 }
 
 type textField struct {

@@ -174,9 +174,10 @@ func (ix *Index) settings() *meilisearch.Settings {
 }
 
 // searchableAttributes are the schema's searchable fields in ranking order,
-// then the job number, so that a job number typed as it is finds its job.
+// the other lists at the rank of qualifications (the last), then the job
+// number, so that a job number typed as it is finds its job.
 func searchableAttributes() []string {
-	return append(slices.Clone(index.SearchableFields), "job_number")
+	return append(append(slices.Clone(index.SearchableFields), index.ListFields...), "job_number")
 }
 
 // filterableAttributes are the facets plus the Unix-seconds dates, and the

@@ -111,7 +111,7 @@ func TestRequestsOfAFirstWrite(t *testing.T) {
 		}
 		return out
 	}
-	if got, want := strs(patch["searchableAttributes"]), append(slices.Clone(index.SearchableFields), "job_number"); !slices.Equal(got, want) {
+	if got, want := strs(patch["searchableAttributes"]), append(append(slices.Clone(index.SearchableFields), index.ListFields...), "job_number"); !slices.Equal(got, want) {
 		t.Errorf("searchableAttributes: got %q, want %q", got, want)
 	}
 	if got, want := strs(patch["filterableAttributes"]), append(slices.Clone(index.FacetFields), "date_posted_ts", "first_seen_ts", "last_seen_ts", "written_ms"); !slices.Equal(got, want) {

@@ -1,0 +1,91 @@
+package extract
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+)
+
+func TestRequiredLiterals(t *testing.T) {
+	cases := []struct {
+		expr  string
+		yes   []string // texts the prefilter must let through
+		no    []string // texts it may skip (none of the literals)
+		nolit bool     // no literal is required
+	}{
+		{expr: `(?i)\b(part[- _]?time|teilzeit)\b`, yes: []string{"PART-TIME", "Teilzeit"}, no: []string{"Full time", "Remote"}},
+		{expr: `(?i)(/|\bper\b|\ban?\b)\s*(hour|hr|h)\b|\bhourly\b`, yes: []string{"$50/h", "per hour"}, no: []string{"EUR 113,000 per year"}},
+		{expr: `(?i)\bwork\b`, yes: []string{"wor\u212a"}}, // KELVIN SIGN folds to k
+		{expr: `\d+`, nolit: true},
+		{expr: `(?i)^\W*(apply|申请)\W*$`, yes: []string{"申请", "Apply »"}, no: []string{"Share"}},
+	}
+	for _, c := range cases {
+		r := mustFilter(c.expr)
+		if c.nolit != (len(r.need) == 0) {
+			t.Errorf("%s: %d literal sets", c.expr, len(r.need))
+		}
+		for _, s := range c.yes {
+			if !r.mayMatch(s) {
+				t.Errorf("%s: prefilter skips %q", c.expr, s)
+			}
+		}
+		for _, s := range c.no {
+			if r.mayMatch(s) {
+				t.Errorf("%s: prefilter lets %q through", c.expr, s)
+			}
+		}
+	}
+}
+
+// TestPrefilterSound runs every expression of the package, with its
+// prefilter, over the lines and words of the testdata pages: whatever the
+// expression matches, the prefilter must let through.
+func TestPrefilterSound(t *testing.T) {
+	var exprs []string
+	sources, _ := filepath.Glob("*.go")
+	lit := regexp.MustCompile("(?:MustCompile|mustFilter)\\(`([^`]*)`\\)")
+	for _, f := range sources {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		b, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, m := range lit.FindAllStringSubmatch(string(b), -1) {
+			exprs = append(exprs, m[1])
+		}
+	}
+	pages, _ := filepath.Glob("testdata/*.html")
+	tag := regexp.MustCompile(`<[^>]*>`)
+	var texts []string
+	for _, p := range pages {
+		b, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, l := range strings.Split(tag.ReplaceAllString(string(b), "\n"), "\n") {
+			if l = strings.TrimSpace(l); l != "" {
+				texts = append(texts, l)
+				f := strings.Fields(l)
+				for i := range f {
+					texts = append(texts, strings.Join(f[i:min(len(f), i+3)], " "))
+				}
+			}
+		}
+	}
+	if len(exprs) < 20 || len(texts) < 1000 {
+		t.Fatalf("%d expressions, %d texts: the test reads the package's sources and testdata", len(exprs), len(texts))
+	}
+	for _, e := range exprs {
+		r := mustFilter(e)
+		for _, s := range texts {
+			if !r.mayMatch(s) && r.Regexp.MatchString(s) {
+				t.Errorf("%s: the prefilter skips %.60q, which matches", e, s)
+				break
+			}
+		}
+	}
+}
