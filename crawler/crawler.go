@@ -125,8 +125,15 @@ func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (St
 	defer cancel()
 	r.ctx, r.cancel = runCtx, cancel
 
-	var err error
-	if r.fetcher, err = r.newFetcher(runCtx); err != nil {
+	browser, err := r.startBrowser(runCtx)
+	if err != nil {
+		r.end = ledger.Aborted
+		return r.finish(ctx, progress), err
+	}
+	if browser != nil {
+		defer browser.Close()
+	}
+	if r.fetcher, err = r.newFetcher(runCtx, browser); err != nil {
 		r.end = ledger.Aborted
 		return r.finish(ctx, progress), err
 	}
@@ -151,8 +158,8 @@ func (c *Crawler) Run(ctx context.Context, site *Site, progress func(Stats)) (St
 }
 
 // newFetcher is the run's way to the network: the site's hosts only, its
-// limits, its counters.
-func (r *run) newFetcher(ctx context.Context) (*fetch.Fetcher, error) {
+// limits, its counters, and its browser (nil: it renders nothing).
+func (r *run) newFetcher(ctx context.Context, browser *fetch.Browser) (*fetch.Fetcher, error) {
 	site := r.site
 	ua := site.UserAgent
 	if ua == "" {
@@ -176,6 +183,7 @@ func (r *run) newFetcher(ctx context.Context) (*fetch.Fetcher, error) {
 		OnRedirect: r.onRedirect,
 		Shared:     r.c.Shared,
 		HostRate:   r.c.hostRate,
+		Browser:    browser,
 	})
 }
 

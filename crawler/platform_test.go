@@ -45,7 +45,7 @@ type fakeBoard struct {
 }
 
 var boardFixtures = map[string][2]string{
-	"greenhouse":      {"greenhouse_jobs.json", ""},
+	"greenhouse":      {"greenhouse_jobs.json", "greenhouse_details.json"},
 	"lever":           {"lever_postings.json", ""},
 	"ashby":           {"ashby_jobs.json", ""},
 	"smartrecruiters": {"smartrecruiters_postings.json", "smartrecruiters_details.json"},
@@ -182,12 +182,16 @@ func (b *fakeBoard) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	}
 	switch b.platform {
 	case "greenhouse":
-		if r.URL.Path != "/v1/boards/vaulttec/jobs" || q.Get("content") != "true" {
+		const prefix = "/v1/boards/vaulttec/jobs"
+		switch {
+		case r.URL.Path == prefix:
+			b.listHits++
+			withItems("jobs", b.page(0, len(b.items)), map[string]any{"meta": map[string]int{"total": b.total()}})
+		case strings.HasPrefix(r.URL.Path, prefix+"/") && q.Get("pay_transparency") == "true":
+			detail(strings.TrimPrefix(r.URL.Path, prefix+"/"))
+		default:
 			http.NotFound(w, r)
-			return
 		}
-		b.listHits++
-		withItems("jobs", b.page(0, len(b.items)), map[string]any{"meta": map[string]int{"total": b.total()}})
 	case "lever":
 		if r.URL.Path != "/v0/postings/leverdemo" || q.Get("mode") != "json" {
 			http.NotFound(w, r)

@@ -652,6 +652,7 @@ var (
 	unmarshalerYAML = reflect.TypeFor[yaml.Unmarshaler]()
 	unmarshalerText = reflect.TypeFor[encoding.TextUnmarshaler]()
 	durationType    = reflect.TypeFor[crawler.Duration]()
+	renderType      = reflect.TypeFor[crawler.Render]()
 )
 
 // check checks n, which decodes into a t at key, and reports whether it is
@@ -666,7 +667,8 @@ func (c *schemaCheck) check(n *yaml.Node, t reflect.Type, key string) bool {
 	if isNull(n) {
 		return true // the zero value (or the default, left as it is)
 	}
-	if isScalarType(t) {
+	if isScalarType(t) && !(t == renderType && n.Kind == yaml.MappingNode) {
+		// (render is "browser" or a mapping: the mapping's keys are checked below)
 		return c.leaf(n, t, key)
 	}
 	switch t.Kind() {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/jobcrawl/jobcrawl/crawler/fetch"
 	"github.com/jobcrawl/jobcrawl/daemon"
 )
 
@@ -38,6 +39,15 @@ func runValidate(ctx context.Context, e *env, args []string) error {
 		// valid (search needs no site), but crawl and daemon would refuse it
 		fmt.Fprintf(e.stderr, "jobcrawl: warning: %s has no sites: crawl and daemon have nothing to do "+
 			"(add one under sites:, e.g. with jobcrawl add URL --write)\n", e.configPath)
+	}
+	for _, s := range cfg.Sites {
+		if s.Render == nil {
+			continue
+		}
+		if _, err := fetch.FindChromium(); err != nil {
+			// the configuration is valid; its crawls of these sites would fail at start
+			fmt.Fprintf(e.stderr, "jobcrawl: warning: site %s: %v\n", s.Name, err)
+		}
 	}
 	now := time.Now()
 	for _, s := range cfg.Sites {

@@ -122,6 +122,10 @@ type Config struct {
 	// OnRedirect may refuse a redirect to a page (returning an error, such
 	// as ErrSeen for a page the caller fetches anyway).
 	OnRedirect func(to *url.URL) error
+
+	// Browser renders the requests that ask for it (Request.Render); nil:
+	// such a request fails. The caller starts and closes it (render.go).
+	Browser *Browser
 }
 
 // Fetcher makes requests for one site (one crawl run, or one command).
@@ -296,6 +300,10 @@ type Request struct {
 	// NoRobots skips robots.txt: only for documented public APIs
 	// (platforms' job board APIs), which are not pages a crawler walks.
 	NoRobots bool
+	// Render, when set, has a 2xx HTML answer rendered in Config.Browser
+	// (after Handle read it as it came): Body and Doc are then the page as
+	// the browser holds it once its scripts ran (render.go).
+	Render *Render
 	// Handle, when set, reads each answer that came back 2xx or 304; an
 	// error it returns that is Retryable (a body cut short) has the request
 	// tried again, any other ends Do with that error.
@@ -314,6 +322,8 @@ type Response struct {
 	ParseErr error
 	// Attempts is how many times the request was sent.
 	Attempts int
+	// Rendered: Body and Doc are the page as the browser rendered it.
+	Rendered bool
 }
 
 // attempt collects one try of a request from colly's callbacks.
@@ -368,6 +378,9 @@ func (f *Fetcher) Do(ctx context.Context, req *Request) (*Response, error) {
 		}
 		if err == nil && req.Handle != nil {
 			err = req.Handle(resp)
+		}
+		if err == nil && req.Render != nil && resp.Status/100 == 2 && isHTML(resp) {
+			err = f.render(ctx, req.Render, resp)
 		}
 		if err == nil {
 			return resp, nil

@@ -26,7 +26,7 @@ var fixtures = []struct {
 	platform, list, details string
 	apiURL                  string // the address the responses came from
 }{
-	{"greenhouse", "greenhouse_jobs.json", "", "https://boards-api.greenhouse.io/v1/boards/vaulttec/jobs?content=true"},
+	{"greenhouse", "greenhouse_jobs.json", "greenhouse_details.json", "https://boards-api.greenhouse.io/v1/boards/vaulttec/jobs/1?pay_transparency=true"},
 	{"lever", "lever_postings.json", "", "https://api.lever.co/v0/postings/leverdemo?mode=json"},
 	{"ashby", "ashby_jobs.json", "", "https://api.ashbyhq.com/posting-api/job-board/ashby?includeCompensation=true"},
 	{"smartrecruiters", "smartrecruiters_postings.json", "smartrecruiters_details.json", "https://api.smartrecruiters.com/v1/companies/BoschGroup/postings/"},
@@ -147,7 +147,8 @@ func TestFields(t *testing.T) {
 		{"greenhouse", "4012345006", "team", "Payments Platform", func(p extract.Posting) any { return p.Team }},
 		{"greenhouse", "4012345006", "department", "Engineering", func(p extract.Posting) any { return p.Department }},
 		{"greenhouse", "4012345006", "employment_type (metadata)", "full_time", func(p extract.Posting) any { return p.EmploymentType }},
-		{"greenhouse", "4012345006", "salary (metadata)", "165000-210000 USD YEAR", salary},
+		{"greenhouse", "4012345006", "salary (pay transparency: the range of its first location)", "170000-220000 USD YEAR", salary},
+		{"greenhouse", "4013300006", "salary (pay transparency, hourly)", "26-34 USD HOUR", salary},
 		{"greenhouse", "4012345006", "qualifications", "[5+ years building backend services in Go or Java Experience with double-entry accounting systems]", func(p extract.Posting) any { return p.Qualifications }},
 		{"greenhouse", "4012399006", "remote", "true", func(p extract.Posting) any { return p.Remote }},
 		{"lever", "5ac21346-8e0c-4494-8e7a-3eb92ff77902", "salary", "150000-190000 USD YEAR", salary},

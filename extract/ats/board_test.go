@@ -27,7 +27,7 @@ type fakeBoard struct {
 }
 
 var boardFixtures = map[string][2]string{
-	"greenhouse":      {"greenhouse_jobs.json", ""},
+	"greenhouse":      {"greenhouse_jobs.json", "greenhouse_details.json"},
 	"lever":           {"lever_postings.json", ""},
 	"ashby":           {"ashby_jobs.json", ""},
 	"smartrecruiters": {"smartrecruiters_postings.json", "smartrecruiters_details.json"},
@@ -118,8 +118,12 @@ func (b *fakeBoard) answer(r *ats.Request) ([]byte, error) {
 	}
 	switch b.platform {
 	case "greenhouse":
-		if u.Path == "/v1/boards/vaulttec/jobs" && q.Get("content") == "true" {
+		const prefix = "/v1/boards/vaulttec/jobs"
+		switch {
+		case u.Path == prefix:
 			return withItems("jobs", b.items, map[string]any{"meta": map[string]any{"total": b.total()}})
+		case strings.HasPrefix(u.Path, prefix+"/") && q.Get("pay_transparency") == "true":
+			return detail(strings.TrimPrefix(u.Path, prefix+"/"))
 		}
 	case "lever":
 		if u.Path == "/v0/postings/leverdemo" && q.Get("mode") == "json" {
@@ -196,7 +200,7 @@ var walkCases = []struct {
 	postings        int
 }{
 	{"greenhouse", "vaulttec", 0, false, []string{
-		"https://boards-api.greenhouse.io/v1/boards/vaulttec/jobs?content=true"}, 7},
+		"https://boards-api.greenhouse.io/v1/boards/vaulttec/jobs"}, 7},
 	{"lever", "leverdemo", 2, false, []string{
 		"https://api.lever.co/v0/postings/leverdemo?mode=json&skip=0&limit=2",
 		"https://api.lever.co/v0/postings/leverdemo?mode=json&skip=2&limit=2",
@@ -337,9 +341,9 @@ func TestBoardFirstRequests(t *testing.T) {
 		maxBody             int64
 		accept, contentType string
 	}{
-		{ats.Board{Platform: "greenhouse", Board: "acme"}, "GET", "https://boards-api.greenhouse.io/v1/boards/acme/jobs?content=true", "",
+		{ats.Board{Platform: "greenhouse", Board: "acme"}, "GET", "https://boards-api.greenhouse.io/v1/boards/acme/jobs", "",
 			"boards-api.greenhouse.io", 64 << 20, "application/json", ""},
-		{ats.Board{Platform: "greenhouse", Board: " acme "}, "GET", "https://boards-api.greenhouse.io/v1/boards/acme/jobs?content=true", "",
+		{ats.Board{Platform: "greenhouse", Board: " acme "}, "GET", "https://boards-api.greenhouse.io/v1/boards/acme/jobs", "",
 			"boards-api.greenhouse.io", 64 << 20, "application/json", ""},
 		{ats.Board{Platform: "lever", Board: "acme"}, "GET", "https://api.lever.co/v0/postings/acme?mode=json&skip=0&limit=100", "",
 			"api.lever.co", 0, "application/json", ""},

@@ -2,14 +2,19 @@ package ats
 
 import (
 	"net/url"
+	"regexp"
 	"strings"
 
 	"github.com/jobcrawl/jobcrawl/extract"
 )
 
-// Greenhouse reads the Greenhouse job board API's list of a board's jobs
-// (GET /v1/boards/{board}/jobs?content=true): {"jobs": [...], "meta":
-// {"total": N}}, every job in one response, no paging and no detail request.
+// Greenhouse reads the Greenhouse job board API: the list of a board's jobs
+// (GET /v1/boards/{board}/jobs): {"jobs": [...], "meta": {"total": N}},
+// every job in one response, no paging; then each job's record (GET
+// /v1/boards/{board}/jobs/{id}?pay_transparency=true), the only answer
+// that holds the job's pay ranges (pay_input_ranges), besides its content,
+// departments and offices. The list alone (as ?content=true answers it)
+// reads too, without salary.
 //
 // Read: id (the job number), requisition_id (an alternate id), title,
 // company_name, absolute_url (the posting's page, where one also applies),
@@ -18,10 +23,10 @@ import (
 // specific the team), first_published (else updated_at) as the posting
 // date, content (HTML escaped once or twice) as the description, and custom
 // metadata whose name is a known label ("Employment Type", "Job Family",
-// "Salary"…).
+// "Salary"…), and the pay range of pay transparency (see payRange).
 //
-// Not published: employment type, workplace type, salary and job family,
-// unless the board adds them as metadata; a closing date.
+// Not published: employment type, workplace type and job family, unless
+// the board adds them as metadata; a closing date.
 type Greenhouse struct{}
 
 // Name implements Platform.
@@ -43,20 +48,21 @@ func (Greenhouse) List(body []byte) (Page, error) {
 	}
 	p := Page{Total: total(root, "meta.total")}
 	for _, j := range jobs {
-		p.Items = append(p.Items, Item{raw: j})
+		p.Items = append(p.Items, Item{Key: str(j, "id"), raw: j})
 	}
 	return p, nil
 }
 
-// Detail implements Platform: Greenhouse's list holds everything.
+// Detail implements Platform: a job's record, as GET
+// /v1/boards/{board}/jobs/{id}?pay_transparency=true answers it.
 func (Greenhouse) Detail(body []byte) (map[string]any, error) {
 	v, err := decode("greenhouse", body)
 	if err != nil {
 		return nil, err
 	}
 	m, ok := v.(map[string]any)
-	if !ok {
-		return nil, shapeErr("greenhouse", "a job object", v)
+	if !ok || m["id"] == nil {
+		return nil, shapeErr("greenhouse", `a job object ({"id": ..., "title": ...})`, v)
 	}
 	return m, nil
 }
@@ -117,7 +123,77 @@ func (Greenhouse) Posting(it Item, detail map[string]any, opts extract.Options) 
 	for _, m := range objs(j, "metadata") {
 		custom(&f, str(m, "name"), str(m, "value"))
 	}
+	if sal, ok := payRange(objs(j, "pay_input_ranges"), f.Locations); ok {
+		f.Salary, f.SalaryText = sal, ""
+	}
 	return f.Posting(opts)
+}
+
+// payRange reads the pay ranges of pay transparency: [{"min_cents",
+// "max_cents", "currency_type", "title", "blurb"}], amounts in cents. A
+// job may state several (one per zone or office, "Toronto, ON", "Zone
+// A"): the first whose title or blurb names the city of one of the job's
+// locations, else the first that states an amount. The period is what the
+// title or blurb says ("per year", "hourly"); none said, Fields.Posting
+// infers it from the amount as for every source.
+func payRange(ranges []map[string]any, locations []string) (extract.Salary, bool) {
+	var usable []map[string]any
+	for _, r := range ranges {
+		lo, okLo := num(r, "min_cents")
+		hi, okHi := num(r, "max_cents")
+		if (okLo && lo > 0) || (okHi && hi > 0) {
+			usable = append(usable, r)
+		}
+	}
+	if len(usable) == 0 {
+		return extract.Salary{}, false
+	}
+	pick := usable[0]
+	if len(usable) > 1 {
+	find:
+		for _, loc := range locations {
+			city := strings.ToLower(extract.ParseLocation(loc).City)
+			if city == "" {
+				continue
+			}
+			for _, r := range usable {
+				if strings.Contains(strings.ToLower(str(r, "title")+" "+str(r, "blurb")), city) {
+					pick = r
+					break find
+				}
+			}
+		}
+	}
+	lo, _ := num(pick, "min_cents")
+	hi, _ := num(pick, "max_cents")
+	return extract.Salary{
+		Min:      lo / 100,
+		Max:      hi / 100,
+		Currency: strings.ToUpper(strings.TrimSpace(str(pick, "currency_type"))),
+		Period:   payPeriod(str(pick, "title") + " " + str(pick, "blurb")),
+	}, true
+}
+
+// payPeriods are the words a pay range's title or blurb states its period in.
+var payPeriods = []struct {
+	re     *regexp.Regexp
+	period string
+}{
+	{regexp.MustCompile(`(?i)\bhourly\b|\b(per|an|/)\s*(hour|hr)\b`), "HOUR"},
+	{regexp.MustCompile(`(?i)\bdaily\b|\b(per|a|/)\s*day\b`), "DAY"},
+	{regexp.MustCompile(`(?i)\bweekly\b|\b(per|a|/)\s*(week|wk)\b`), "WEEK"},
+	{regexp.MustCompile(`(?i)\bmonthly\b|\b(per|a|/)\s*(month|mo)\b`), "MONTH"},
+	{regexp.MustCompile(`(?i)\b(annual|annually|yearly|annualized)\b|\b(per|a|/)\s*(year|yr|annum)\b`), "YEAR"},
+}
+
+// payPeriod is the period text states, or "".
+func payPeriod(text string) string {
+	for _, p := range payPeriods {
+		if p.re.MatchString(text) {
+			return p.period
+		}
+	}
+	return ""
 }
 
 // leaves returns the entries of a Greenhouse hierarchy (offices,
@@ -151,7 +227,8 @@ func hasCountry(s string) bool {
 
 // The Greenhouse adapter: boards at boards.greenhouse.io/{board} (and
 // job-boards., the EU hosts, the embed's ?for={board}), the API at
-// boards-api.greenhouse.io, the whole board in one response.
+// boards-api.greenhouse.io, the whole board's list in one response, then
+// one request per job for its record with pay transparency.
 
 // Title implements Adapter.
 func (Greenhouse) Title() string { return "Greenhouse" }
@@ -201,8 +278,17 @@ func (g Greenhouse) Open(b Board) (Source, error) {
 
 type greenhouseAPI struct{ base, board string }
 
+// list asks for the list without content: each job's record, asked for
+// anyway for its pay ranges, holds the content, so the list stays small.
 func (a greenhouseAPI) list(int) *Request {
-	return &Request{URL: a.base + "/v1/boards/" + a.board + "/jobs?content=true"}
+	return &Request{URL: a.base + "/v1/boards/" + a.board + "/jobs"}
 }
 
-func (greenhouseAPI) detail(Item) *Request { return nil }
+// detail asks for a job's record with its pay ranges: Greenhouse states
+// them only there (pay_transparency=true, documented on this request only).
+func (a greenhouseAPI) detail(it Item) *Request {
+	if it.Key == "" {
+		return nil
+	}
+	return &Request{URL: a.base + "/v1/boards/" + a.board + "/jobs/" + url.PathEscape(it.Key) + "?pay_transparency=true"}
+}
