@@ -45,7 +45,7 @@ func truncatedPage(resp *fetch.Response) error {
 
 // doList walks a result page: its job links, then its next page.
 func (r *run) doList(ctx context.Context, t *task) {
-	resp, err := r.fetcher.Do(ctx, &fetch.Request{URL: t.url, HTML: true, Handle: truncatedPage})
+	resp, err := r.fetcher.Do(ctx, &fetch.Request{URL: t.url, HTML: true, Handle: truncatedPage, Render: r.site.renders(kindList)})
 	if err != nil {
 		r.failed(t, err)
 		return
@@ -60,12 +60,13 @@ func (r *run) doList(ctx context.Context, t *task) {
 	}
 	r.books.ResultPage()
 	base, _ := url.Parse(resp.URL)
-	newLinks := 0
+	newLinks, links := 0, 0
 	for _, n := range cascadia.QueryAll(root, r.site.jobLinks) {
 		href := linkOf(n)
 		if href == "" {
 			continue
 		}
+		links++
 		abs := r.canon.String(base, href)
 		if abs == "" {
 			continue
@@ -96,8 +97,31 @@ func (r *run) doList(ctx context.Context, t *task) {
 		if c := r.canon.URL(&next); c != "" {
 			r.queue(&task{kind: kindList, page: t.page + 1, url: c}, c)
 		}
+	case r.site.Pagination.OffsetParam != "" && newLinks > 0:
+		if c := r.canon.URL(nextOffset(base, r.site.Pagination, links)); c != "" {
+			r.queue(&task{kind: kindList, page: t.page + 1, url: c}, c)
+		}
 	}
 	r.log.Debug("result page", "url", t.url, "page", t.page, "new_links", newLinks)
+}
+
+// nextOffset is the result page after the one at base when pages are
+// counted in postings: its offset parameter (0 when absent or not a
+// number) moved on by the configured step, else by the links the page held.
+func nextOffset(base *url.URL, pg Pagination, links int) *url.URL {
+	next := *base
+	q := next.Query()
+	cur, err := strconv.Atoi(q.Get(pg.OffsetParam))
+	if err != nil || cur < 0 {
+		cur = 0
+	}
+	step := pg.OffsetStep
+	if step <= 0 {
+		step = links
+	}
+	q.Set(pg.OffsetParam, strconv.Itoa(cur+step))
+	next.RawQuery = q.Encode()
+	return &next
 }
 
 // link follows a posting link of a result page (fp: its card's
@@ -170,7 +194,7 @@ var anchor = cascadia.MustCompile("a[href]")
 // doDetail fetches a posting page (conditionally when the index holds its
 // validators) and merges what it yields.
 func (r *run) doDetail(ctx context.Context, t *task) {
-	req := &fetch.Request{URL: t.url, HTML: true, Handle: truncatedPage}
+	req := &fetch.Request{URL: t.url, HTML: true, Handle: truncatedPage, Render: r.site.renders(kindDetail)}
 	if t.cond && !r.c.Full {
 		if etag, lastMod := r.books.Validators(t.url); etag != "" || lastMod != "" {
 			req.Header = http.Header{}

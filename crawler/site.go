@@ -60,6 +60,8 @@ type Site struct {
 	Sitemap  *SitemapSource `yaml:"sitemap" json:"sitemap,omitempty"`
 	// Discover: sitemap reads the sitemaps for postings beside the result pages.
 	Discover string `yaml:"discover" json:"discover,omitempty"`
+	// Render has the site's pages rendered in headless Chromium (render.go).
+	Render *Render `yaml:"render,omitempty" json:"render,omitempty"`
 
 	jobLinks, next, card cascadia.Sel
 	src                  sources
@@ -91,10 +93,30 @@ const DefaultRefreshAfter = 7 * 24 * time.Hour
 
 // Pagination says how to walk a site's result pages: follow the link the
 // Next selector matches, or count the PageParam query parameter up from the
-// start URL until a page brings no new posting.
+// start URL until a page brings no new posting, or move the OffsetParam
+// query parameter (?start=20) on by OffsetStep until a page brings no new
+// posting.
 type Pagination struct {
 	Next      string `yaml:"next" json:"next,omitempty"`
 	PageParam string `yaml:"page_param" json:"page_param,omitempty"`
+	// OffsetParam counts postings rather than pages: each page asks for
+	// the offset of the page it follows plus OffsetStep (the start URL's
+	// own value, or 0, for the first).
+	OffsetParam string `yaml:"offset_param" json:"offset_param,omitempty"`
+	// OffsetStep is how far each page moves the offset; 0: by the number
+	// of job links the page before held.
+	OffsetStep int `yaml:"offset_step" json:"offset_step,omitempty"`
+}
+
+// ways are how many ways of paging are set.
+func (p Pagination) ways() int {
+	n := 0
+	for _, set := range []bool{p.Next != "", p.PageParam != "", p.OffsetParam != ""} {
+		if set {
+			n++
+		}
+	}
+	return n
 }
 
 // Limits bound one run of a site and set its politeness.
@@ -251,15 +273,25 @@ func (s *Site) Validate() error {
 		}
 	}
 	if s.walksResultPages() { // JSON APIs, platforms and sitemaps have no result pages
-		switch {
-		case s.Pagination.Next == "" && s.Pagination.PageParam == "":
+		// (offset_param is the rarer third way: the first two messages
+		// read as they always did)
+		switch pg := s.Pagination; {
+		case pg.ways() == 0:
 			p.add("pagination", "set next or page_param")
-		case s.Pagination.Next != "" && s.Pagination.PageParam != "":
+		case pg.ways() > 1 && pg.OffsetParam == "":
 			p.add("pagination", "set next or page_param, not both")
+		case pg.ways() > 1:
+			p.add("pagination", "set one of next, page_param and offset_param")
 		}
 		if s.JobLinks == "" {
 			p.add("job_links", "missing (a CSS selector of the links to postings)")
 		}
+	}
+	switch {
+	case s.Pagination.OffsetStep < 0:
+		p.add("pagination.offset_step", "%d is negative", s.Pagination.OffsetStep)
+	case s.Pagination.OffsetStep > 0 && s.Pagination.OffsetParam == "":
+		p.add("pagination.offset_step", "set without offset_param")
 	}
 	var err error
 	s.jobLinks = nil
@@ -295,6 +327,7 @@ func (s *Site) Validate() error {
 	case inc.RefreshAfter == 0:
 		inc.RefreshAfter = Duration(DefaultRefreshAfter)
 	}
+	s.validateRender(&p)
 	if err := s.Fields.Compile(); err != nil {
 		p.addErr("fields.", err)
 	}

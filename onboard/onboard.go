@@ -6,7 +6,11 @@
 // only, timeouts, a size cap — and looks in it for an embedded board or a
 // platform site on the employer's own host; else, given a posting with
 // schema.org JobPosting data, it proposes the site's sitemaps filtered to
-// URLs like the posting's.
+// URLs like the posting's; else, given a page that lists postings, it
+// proposes an HTML site (html.go): the links that lead to postings, found
+// by the page's structure, the way to the next result page (or the JSON
+// endpoint a "load more" control reads), and a few postings fetched and
+// extracted, with a confidence for each choice.
 package onboard
 
 import (
@@ -30,14 +34,23 @@ import (
 // A Suggestion is a site configuration proposed for a careers URL, and how
 // it was found.
 type Suggestion struct {
-	Site crawler.Site
+	Site crawler.Site `json:"site"`
 	// How says what was recognised ("the URL of a Greenhouse board").
-	How string
+	How string `json:"how"`
 	// Notes are things to check before relying on the site.
-	Notes []string
+	Notes []string `json:"notes,omitempty"`
+	// Choices are the decisions made for a site found from its result
+	// pages (job_links, pagination, json, fields.*), each with a confidence.
+	Choices []Choice `json:"choices,omitempty"`
+	// Samples are the postings fetched and extracted to check the choices.
+	Samples []Sample `json:"samples,omitempty"`
+	// Coverage is, per field (SampleFields), the share of the samples that
+	// gave it.
+	Coverage []Choice `json:"coverage,omitempty"`
 }
 
-// ErrNotRecognized: the URL is no platform's and its page shows no posting.
+// ErrNotRecognized: the URL is no platform's, and its page lists no
+// postings and is not a posting (a *NotFoundError says why).
 var ErrNotRecognized = errors.New("not recognised")
 
 // Options configure Suggest.
@@ -67,8 +80,9 @@ func fromBoard(b ats.Board) Suggestion {
 
 // Suggest proposes a site for a careers URL: the platform its URL names;
 // else the platform its page embeds or links to, or the platform site the
-// page is; else, when the page is a posting with schema.org JobPosting
-// data, the site's sitemap filtered to URLs like the posting's.
+// page is; else, when the page lists postings, an HTML site that walks its
+// result pages (or the JSON endpoint behind its "load more"); else, when
+// the page is a posting, the site's sitemap filtered to URLs like it.
 func Suggest(ctx context.Context, raw string, o Options) (Suggestion, error) {
 	if sug, ok := Recognize(raw); ok {
 		return sug, sug.Site.Validate()
@@ -77,7 +91,7 @@ func Suggest(ctx context.Context, raw string, o Options) (Suggestion, error) {
 	if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
 		return Suggestion{}, fmt.Errorf("%q is not an http(s) URL", raw)
 	}
-	c := &client{o: o.withDefaults(), byHost: map[string]*fetch.Fetcher{}}
+	c := &client{o: o.withDefaults(), byHost: map[string]*fetch.Fetcher{}, pages: map[string][]byte{}}
 	page, final, err := c.get(ctx, u.String())
 	if t, ok := offSiteRedirect(err); ok {
 		// the careers page moved to another host (a platform's, often):
@@ -116,6 +130,15 @@ func Suggest(ctx context.Context, raw string, o Options) (Suggestion, error) {
 		sug := fromBoard(b)
 		return sug, sug.Site.Validate()
 	}
+	// a page that lists postings (it is not one posting): its result pages
+	postings, _ := extract.Parse(bytes.NewReader(page), extract.Options{URL: final})
+	if len(postings) != 1 || postings[0].FromListing() {
+		sug, err := c.suggestHTML(ctx, final, page)
+		var nf *NotFoundError
+		if err == nil || !errors.As(err, &nf) || len(postings) == 0 || postings[0].FromListing() {
+			return sug, err
+		}
+	}
 	// a posting with structured data: find its siblings in the sitemap
 	return c.suggestSitemap(ctx, final, page)
 }
@@ -135,6 +158,7 @@ func (o Options) withDefaults() Options {
 type client struct {
 	o      Options
 	byHost map[string]*fetch.Fetcher
+	pages  map[string][]byte // sample pages fetched, by URL (at most maxSamples of a group)
 }
 
 // get fetches a URL through the fetch layer, restricted to its host, and

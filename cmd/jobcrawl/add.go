@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -18,14 +19,19 @@ import (
 )
 
 func runAdd(ctx context.Context, e *env, args []string) error {
-	flags := e.newFlagSet("add", "URL [--write] [--name NAME] [--company NAME] [--schedule CRON]",
+	flags := e.newFlagSet("add", "URL [--write] [--json] [--name NAME] [--company NAME] [--schedule CRON]",
 		"Looks at a careers URL and prints a site block for config.yaml. It recognises the boards\n"+
 			"of Greenhouse, Lever, Ashby, SmartRecruiters, Workday and Eightfold from their URL (no\n"+
-			"request made) or from a careers page that embeds or links to one; given a posting's page\n"+
-			"with schema.org JobPosting data, it proposes the site's sitemap, filtered to URLs like it.\n\n"+
+			"request made) or from a careers page that embeds or links to one. Given a page that lists\n"+
+			"postings, it finds the links to them and the next-page control (or the JSON endpoint a\n"+
+			"\"load more\" button reads), fetches a few postings, and prints the block with what each\n"+
+			"sample gave and a confidence for each choice. Given a posting's page with schema.org\n"+
+			"JobPosting data, it proposes the site's sitemap, filtered to URLs like it.\n\n"+
 			"--write appends the block to the configuration file (created if missing), after checking\n"+
-			"that the file with it still validates.")
+			"that the file with it still validates. --json prints the suggestion for tools. Nothing\n"+
+			"found: exit code 1 and why.")
 	write := flags.Bool("write", false, "append the block to the --config file")
+	asJSON := flags.Bool("json", false, "print the suggestion (block, choices, samples) as JSON")
 	name := flags.String("name", "", "the site's name (default: from the board)")
 	company := flags.String("company", "", "the company's name (default: from the board or the posting)")
 	schedule := flags.String("schedule", "@daily", "when the daemon re-crawls the site (cron syntax)")
@@ -43,6 +49,14 @@ func runAdd(ctx context.Context, e *env, args []string) error {
 	}
 	sug, err := onboard.Suggest(ctx, pos[0], onboard.Options{UserAgent: ua, Timeout: *timeout})
 	if err != nil {
+		if *asJSON {
+			out := map[string]any{"recognised": false, "error": err.Error()}
+			var nf *onboard.NotFoundError
+			if errors.As(err, &nf) {
+				out["reason"] = nf.Reason
+			}
+			printJSON(e, out)
+		}
 		if errors.Is(err, onboard.ErrNotRecognized) {
 			return errQuietf(exitSiteFailed, e, "jobcrawl add: %v", err)
 		}
@@ -59,10 +73,22 @@ func runAdd(ctx context.Context, e *env, args []string) error {
 	if err := s.Validate(); err != nil {
 		return usagef("the proposed site: %v", err)
 	}
-	block := siteBlock(s, sug, pos[0])
+	block := onboard.Block(s, sug, pos[0])
+	show := func() {
+		if *asJSON {
+			sug.Site = s
+			printJSON(e, struct {
+				Recognised bool `json:"recognised"`
+				onboard.Suggestion
+				Block string `json:"block"`
+			}{true, sug, block})
+			return
+		}
+		fmt.Fprint(e.stdout, block+onboard.Report(sug))
+	}
 
 	if !*write {
-		fmt.Fprint(e.stdout, block)
+		show()
 		return nil
 	}
 	path := e.configPath
@@ -76,17 +102,17 @@ func runAdd(ctx context.Context, e *env, args []string) error {
 	}
 	updated, err := appendSite(old, block)
 	if err != nil {
-		fmt.Fprint(e.stdout, block)
+		show()
 		return fmt.Errorf("%s: %w; paste the block above under sites: yourself", path, err)
 	}
 	if _, err := parseConfig(path, updated); err != nil {
-		fmt.Fprint(e.stdout, block)
+		show()
 		return err
 	}
 	if err := writeFileAtomic(path, updated, mode); err != nil {
 		return err
 	}
-	fmt.Fprint(e.stdout, block)
+	show()
 	fmt.Fprintf(e.stderr, "jobcrawl: added site %s to %s; crawl it with: jobcrawl crawl --config %s --site %s\n", s.Name, path, path, s.Name)
 	return nil
 }
@@ -94,62 +120,6 @@ func runAdd(ctx context.Context, e *env, args []string) error {
 func errQuietf(code int, e *env, format string, args ...any) error {
 	fmt.Fprintf(e.stderr, format+"\n", args...)
 	return errQuiet{code}
-}
-
-// siteBlock renders a site as an item of config.yaml's sites list, with
-// how it was found and what to check as comments.
-func siteBlock(s crawler.Site, sug onboard.Suggestion, from string) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "  # %s: %s, found by jobcrawl add from %s\n", s.Name, sug.How, from)
-	for _, n := range sug.Notes {
-		fmt.Fprintf(&b, "  # NOTE: %s\n", n)
-	}
-	line := func(indent, key string, v any) {
-		fmt.Fprintf(&b, "%s%s: %s\n", indent, key, yamlScalar(v))
-	}
-	fmt.Fprintf(&b, "  - name: %s\n", yamlScalar(s.Name))
-	if s.Company != "" {
-		line("    ", "company", s.Company)
-	}
-	if s.Schedule != "" {
-		line("    ", "schedule", s.Schedule)
-	}
-	switch {
-	case s.Platform != "":
-		line("    ", "platform", s.Platform)
-		line("    ", "board", s.Board)
-		if s.APIURL != "" {
-			line("    ", "api_url", s.APIURL)
-		}
-	case s.Source == crawler.SourceSitemap:
-		line("    ", "source", s.Source)
-		b.WriteString("    sitemap:\n")
-		if len(s.Sitemap.URLs) > 0 {
-			line("      ", "urls", s.Sitemap.URLs)
-		}
-		if s.Sitemap.Match != "" {
-			line("      ", "match", s.Sitemap.Match)
-		}
-	}
-	return b.String()
-}
-
-// yamlScalar writes a value as YAML does on one line: quoted when needed.
-func yamlScalar(v any) string {
-	var buf bytes.Buffer
-	enc := yaml.NewEncoder(&buf)
-	switch v := v.(type) {
-	case []string:
-		n := &yaml.Node{Kind: yaml.SequenceNode, Style: yaml.FlowStyle}
-		for _, s := range v {
-			n.Content = append(n.Content, &yaml.Node{Kind: yaml.ScalarNode, Value: s, Style: yaml.DoubleQuotedStyle})
-		}
-		enc.Encode(n)
-	default:
-		enc.Encode(v)
-	}
-	enc.Close()
-	return strings.TrimSpace(buf.String())
 }
 
 // appendSite appends a site block to a configuration's sites list. It
@@ -251,4 +221,12 @@ func writeFileAtomic(path string, data []byte, mode fs.FileMode) error {
 		return err
 	}
 	return os.Rename(tmp, path)
+}
+
+// printJSON writes v to stdout as indented JSON.
+func printJSON(e *env, v any) {
+	enc := json.NewEncoder(e.stdout)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	enc.Encode(v)
 }

@@ -258,3 +258,102 @@ func TestAddObeysRobots(t *testing.T) {
 			code, errOut, otherPaths)
 	}
 }
+
+// TestAddHTMLSiteThenCrawl goes from a plain careers site's result page
+// to a crawled site: add finds the job links and the next-page link,
+// --write adds the block as printed, and crawl finds every job.
+func TestAddHTMLSiteThenCrawl(t *testing.T) {
+	site := demosite.New(demosite.Options{Jobs: 30, PerPage: 8, Dups: 3, Seed: 21, Styles: []string{"labels", "microdata", "jsonld"}})
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+	cfg := filepath.Join(t.TempDir(), "config.yaml")
+	os.WriteFile(cfg, []byte("data_dir: ./data\nsites:\n"), 0o644)
+
+	code, out, errOut := jobcrawl(t, "add", demosite.StartURL(srv.URL), "--write", "--config", cfg)
+	if code != exitOK {
+		t.Fatalf("add: exit %d: %s\n%s", code, errOut, out)
+	}
+	t.Logf("jobcrawl add:\n%s", out)
+	for _, w := range []string{"start_urls:", "job_links:", "pagination:", "# confidence (0-1) of each choice:", "# sample 1:", "job_number:"} {
+		if !strings.Contains(out, w) {
+			t.Errorf("the output lacks %q", w)
+		}
+	}
+	written, _ := os.ReadFile(cfg)
+	if strings.Contains(string(written), "# sample 1:") {
+		t.Errorf("the samples were written to the configuration:\n%s", written)
+	}
+	code, out, errOut = jobcrawl(t, "crawl", "--config", cfg, "--json")
+	if code != exitOK {
+		t.Fatalf("crawl: exit %d: %s\n%s", code, errOut, out)
+	}
+	var summary struct {
+		Sites []struct {
+			Postings int  `json:"postings"`
+			Complete bool `json:"complete"`
+		} `json:"sites"`
+	}
+	if err := json.Unmarshal([]byte(out), &summary); err != nil {
+		t.Fatal(err)
+	}
+	if len(summary.Sites) != 1 || summary.Sites[0].Postings != 30 || !summary.Sites[0].Complete {
+		t.Errorf("crawl of the added site: %s", out)
+	}
+}
+
+// TestAddJSON: --json prints the suggestion for tools, and says why when
+// there is none, with exit code 1.
+func TestAddJSON(t *testing.T) {
+	site := demosite.New(demosite.Options{Jobs: 12, PerPage: 5, Seed: 4})
+	site.Hook("/about", http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprint(w, `<html><body><h1>About</h1><p>We are Contoso.</p><a href="/">Home</a></body></html>`)
+	}))
+	srv := httptest.NewServer(site.Handler())
+	defer srv.Close()
+
+	code, out, errOut := jobcrawl(t, "add", demosite.StartURL(srv.URL), "--json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var got struct {
+		Recognised bool `json:"recognised"`
+		Site       struct {
+			JobLinks   string            `json:"job_links"`
+			Pagination map[string]string `json:"pagination"`
+		} `json:"site"`
+		Choices []struct {
+			Key        string  `json:"key"`
+			Confidence float64 `json:"confidence"`
+		} `json:"choices"`
+		Samples []struct {
+			URL    string            `json:"url"`
+			Fields map[string]string `json:"fields"`
+		} `json:"samples"`
+		Block string `json:"block"`
+	}
+	if err := json.Unmarshal([]byte(out), &got); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if !got.Recognised || got.Site.JobLinks == "" || len(got.Site.Pagination) == 0 || len(got.Choices) < 2 ||
+		len(got.Samples) < 3 || !strings.Contains(got.Block, "job_links:") {
+		t.Errorf("the suggestion lacks parts:\n%s", out)
+	}
+	for _, s := range got.Samples {
+		if s.Fields["job_number"] == "" || s.Fields["title"] == "" {
+			t.Errorf("sample %s: %v", s.URL, s.Fields)
+		}
+	}
+
+	code, out, errOut = jobcrawl(t, "add", srv.URL+"/about", "--json")
+	var fail struct {
+		Recognised bool   `json:"recognised"`
+		Reason     string `json:"reason"`
+		Error      string `json:"error"`
+	}
+	if err := json.Unmarshal([]byte(out), &fail); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out)
+	}
+	if code != exitSiteFailed || fail.Recognised || fail.Reason != "no_repeated_links" || !strings.Contains(errOut, "no repeated links") {
+		t.Errorf("a page without postings: exit %d, %+v, stderr %q", code, fail, errOut)
+	}
+}
