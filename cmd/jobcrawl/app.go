@@ -66,7 +66,7 @@ func commands() []command {
 		{"extract", "[--site NAME] [--explain] URL|FILE...", "print the postings one page yields, and with --explain where each field came from", runExtract},
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 		{"config", "check [--json]", "print the configuration as resolved (defaults, paths, environment), secrets masked", runConfig},
-		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, or a site's sitemap)", runAdd},
+		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, its result pages, or its sitemap)", runAdd},
 		{"sites", "[--json]", "list the sites, configured and indexed, with their postings and last sighting", runSites},
 		{"remove", "SITE [--yes]", "delete a site's postings from the index (after a confirmation)", runRemove},
 		{"reindex", "[--allow-shrink] [--demo] [--json] [--quiet]", "rebuild the index from its postings and switch to it (blue/green)", runReindex},
