@@ -78,19 +78,11 @@ func (d *jsonDecoder) value(depth int) (any, bool) {
 				return nil, false
 			}
 			m[k] = v // a repeated key: the last wins, as in encoding/json
-			d.space()
-			if d.i >= len(d.s) {
+			if more, ok := d.separator('}'); !ok {
 				return nil, false
-			}
-			if d.s[d.i] == ',' {
-				d.i++
-				continue
-			}
-			if d.s[d.i] == '}' {
-				d.i++
+			} else if !more {
 				return m, true
 			}
-			return nil, false
 		}
 	case c == '[':
 		d.i++
@@ -107,19 +99,11 @@ func (d *jsonDecoder) value(depth int) (any, bool) {
 				return nil, false
 			}
 			a = append(a, v)
-			d.space()
-			if d.i >= len(d.s) {
+			if more, ok := d.separator(']'); !ok {
 				return nil, false
-			}
-			if d.s[d.i] == ',' {
-				d.i++
-				continue
-			}
-			if d.s[d.i] == ']' {
-				d.i++
+			} else if !more {
 				return a, true
 			}
-			return nil, false
 		}
 	case c == '"':
 		return d.str()
@@ -268,4 +252,22 @@ func (d *jsonDecoder) escaped(start int) (string, bool) {
 		}
 	}
 	return "", false
+}
+
+// separator reads what follows a member or element: a comma (more to
+// come) or the closing byte (done); anything else is a syntax error.
+func (d *jsonDecoder) separator(close byte) (more, ok bool) {
+	d.space()
+	if d.i >= len(d.s) {
+		return false, false
+	}
+	switch d.s[d.i] {
+	case ',':
+		d.i++
+		return true, true
+	case close:
+		d.i++
+		return false, true
+	}
+	return false, false
 }

@@ -147,22 +147,7 @@ func TestAddJSONLDSiteThenCrawl(t *testing.T) {
 		t.Errorf("mode %v, want the file's own 0600", st.Mode().Perm())
 	}
 
-	code, out, errOut = jobcrawl(t, "crawl", "--config", cfg, "--site", "contoso", "--json")
-	if code != exitOK {
-		t.Fatalf("crawl: exit %d: %s\n%s", code, errOut, out)
-	}
-	var summary struct {
-		Sites []struct {
-			Postings int  `json:"postings"`
-			Complete bool `json:"complete"`
-		} `json:"sites"`
-	}
-	if err := json.Unmarshal([]byte(out), &summary); err != nil {
-		t.Fatal(err)
-	}
-	if len(summary.Sites) != 1 || summary.Sites[0].Postings != 12 || !summary.Sites[0].Complete {
-		t.Errorf("crawl of the added site: %s", out)
-	}
+	crawlAdded(t, cfg, 12, "--site", "contoso")
 	if site.TotalHits("/about") != 0 {
 		t.Error("the sitemap's non-posting page was fetched")
 	}
@@ -283,22 +268,7 @@ func TestAddHTMLSiteThenCrawl(t *testing.T) {
 	if strings.Contains(string(written), "# sample 1:") {
 		t.Errorf("the samples were written to the configuration:\n%s", written)
 	}
-	code, out, errOut = jobcrawl(t, "crawl", "--config", cfg, "--json")
-	if code != exitOK {
-		t.Fatalf("crawl: exit %d: %s\n%s", code, errOut, out)
-	}
-	var summary struct {
-		Sites []struct {
-			Postings int  `json:"postings"`
-			Complete bool `json:"complete"`
-		} `json:"sites"`
-	}
-	if err := json.Unmarshal([]byte(out), &summary); err != nil {
-		t.Fatal(err)
-	}
-	if len(summary.Sites) != 1 || summary.Sites[0].Postings != 30 || !summary.Sites[0].Complete {
-		t.Errorf("crawl of the added site: %s", out)
-	}
+	crawlAdded(t, cfg, 30)
 }
 
 // TestAddJSON: --json prints the suggestion for tools, and says why when
@@ -355,5 +325,27 @@ func TestAddJSON(t *testing.T) {
 	}
 	if code != exitSiteFailed || fail.Recognised || fail.Reason != "no_repeated_links" || !strings.Contains(errOut, "no repeated links") {
 		t.Errorf("a page without postings: exit %d, %+v, stderr %q", code, fail, errOut)
+	}
+}
+
+// crawlAdded crawls the sites of cfg (args: more flags) and wants one site,
+// crawled completely, with the given number of postings.
+func crawlAdded(t *testing.T, cfg string, postings int, args ...string) {
+	t.Helper()
+	code, out, errOut := jobcrawl(t, append([]string{"crawl", "--config", cfg, "--json"}, args...)...)
+	if code != exitOK {
+		t.Fatalf("crawl: exit %d: %s\n%s", code, errOut, out)
+	}
+	var summary struct {
+		Sites []struct {
+			Postings int  `json:"postings"`
+			Complete bool `json:"complete"`
+		} `json:"sites"`
+	}
+	if err := json.Unmarshal([]byte(out), &summary); err != nil {
+		t.Fatal(err)
+	}
+	if len(summary.Sites) != 1 || summary.Sites[0].Postings != postings || !summary.Sites[0].Complete {
+		t.Errorf("crawl of the added site: %s", out)
 	}
 }
