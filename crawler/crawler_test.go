@@ -147,7 +147,8 @@ func TestCrawlMergesCopiesUnderDifferentURLs(t *testing.T) {
 	}
 	rec, err := ix.Get(context.Background(), index.RecordID("contoso", j.Number))
 	if err != nil {
-		t.Fatal(err)
+		// say what was indexed instead, and what the run saw
+		t.Fatalf("%v; indexed %v; run %+v", err, jobNumbers(searchAll(t, ix)), st)
 	}
 	if !slices.Contains(rec.URLs, srv.URL+other) || !slices.Contains(rec.URLs, srv.URL+j.Path()) {
 		t.Errorf("urls: got %v, want both of the job's URLs", rec.URLs)
