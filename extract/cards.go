@@ -26,6 +26,9 @@ type card struct {
 	root  *html.Node   // the element holding the card and nothing of another
 	links []*html.Node // its links to the posting
 	href  string       // the first of them, absolute when the page's URL is known
+	// web is set when href is a web address that resolving gives back as
+	// it is (a plain root path made absolute): it need not be parsed again.
+	web bool
 }
 
 var (
@@ -46,14 +49,118 @@ var (
 var jobStems = []string{"job", "career", "position", "vacanc", "opening", "posting", "req", "stellen", "offre",
 	"empleo", "vaga", "vacature", "opportunit"}
 
-func hasJobStem(seg string) bool {
+// jobStemsByFirst holds jobStems by their first letter, both cases.
+var jobStemsByFirst = func() (t [256][]string) {
 	for _, w := range jobStems {
-		if containsFold(seg, w) {
+		t[w[0]] = append(t[w[0]], w)
+		t[w[0]-'a'+'A'] = append(t[w[0]-'a'+'A'], w)
+	}
+	return t
+}()
+
+// hasJobStem reports whether seg holds one of jobStems, ASCII case ignored.
+// It reads seg once, comparing only where a stem's first letter is.
+func hasJobStem(seg string) bool {
+	for i := 0; i < len(seg); i++ {
+		for _, w := range jobStemsByFirst[seg[i]] {
+			if len(seg)-i >= len(w) && hasPrefixFoldString(seg[i:], w) {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// jobWords are the words jobWord finds, in lower case.
+var jobWords = map[string]bool{"job": true, "jobs": true, "career": true, "careers": true, "position": true,
+	"positions": true, "vacancy": true, "vacancies": true, "opening": true, "openings": true, "posting": true,
+	"postings": true, "requisition": true, "requisitions": true, "req": true, "reqs": true, "stellen": true,
+	"stellenangebot": true, "stellenangebote": true, "offre": true, "offres": true, "empleo": true, "empleos": true,
+	"vaga": true, "vagas": true, "vacature": true, "vacatures": true, "opportunity": true, "opportunities": true}
+
+// isJobWord is jobWord.MatchString(seg). Its words hold no separator
+// (- _ .), so in ASCII text a match is one of them making a whole
+// separated part: looked up part by part, lowered on the stack. Other text
+// goes to the expression, which folds case beyond ASCII.
+func isJobWord(seg string) bool {
+	if !isASCII(seg) {
+		return jobWord.MatchString(seg)
+	}
+	var buf [16]byte
+	for rest, more := seg, true; more; {
+		var part string
+		i := strings.IndexAny(rest, "-_.")
+		if more = i >= 0; more {
+			part, rest = rest[:i], rest[i+1:]
+		} else {
+			part = rest
+		}
+		if len(part) <= len(buf) && jobWords[string(lowerASCII(buf[:0], part))] {
 			return true
 		}
 	}
 	return false
 }
+
+// isURLIDPath is urlIDPath.MatchString(s), read in one pass: up to five
+// letters and a - or _, four digits or more, and a - or _ and letters or
+// digits ("R-12345", "322695", "JR-2026-X7"); or a lower-case UUID.
+func isURLIDPath(s string) bool {
+	if isLowerUUID(s) {
+		return true
+	}
+	i := 0
+	for i < len(s) && isLetterASCII(s[i]) {
+		i++
+	}
+	if i > 5 {
+		return false
+	}
+	if i > 0 && i < len(s) && (s[i] == '-' || s[i] == '_') {
+		i++
+	}
+	j := i
+	for j < len(s) && '0' <= s[j] && s[j] <= '9' {
+		j++
+	}
+	switch {
+	case j-i < 4:
+		return false
+	case j == len(s):
+		return true
+	case s[j] != '-' && s[j] != '_' || j+1 == len(s):
+		return false
+	}
+	for _, c := range []byte(s[j+1:]) {
+		if !isAlnumASCII(c) {
+			return false
+		}
+	}
+	return true
+}
+
+// isLowerUUID reports whether s is a UUID in lower-case hex.
+func isLowerUUID(s string) bool {
+	if len(s) != 36 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch i {
+		case 8, 13, 18, 23:
+			if c != '-' {
+				return false
+			}
+		default:
+			if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f') {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+func isLetterASCII(c byte) bool { return 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' }
 
 // trailingID is the id a slug ends in, or "".
 func trailingID(seg string) string {
@@ -69,9 +176,11 @@ var jobIDAttrs = []string{"data-job-id", "data-jobid", "data-job-posting-id", "d
 	"data-req-id", "data-jk", "data-entity-urn", "data-job"}
 
 // jobIDAttr returns the job id n's data attributes hold, or "": for an URN
-// ("urn:li:jobPosting:3943870863") its last part, when it names a job.
+// ("urn:li:jobPosting:3943870863") its last part, when it names a job. It
+// runs for every element of a page: one without a data attribute, nearly
+// every one, is told in one look at its attributes.
 func jobIDAttr(n *html.Node) string {
-	if len(n.Attr) == 0 {
+	if !hasDataAttr(n) {
 		return ""
 	}
 	for _, key := range jobIDAttrs {
@@ -92,40 +201,59 @@ func jobIDAttr(n *html.Node) string {
 	return ""
 }
 
+// hasDataAttr reports whether n has a data-* attribute, as every one of
+// jobIDAttrs is.
+func hasDataAttr(n *html.Node) bool {
+	for _, a := range n.Attr {
+		if strings.HasPrefix(a.Key, "data-") {
+			return true
+		}
+	}
+	return false
+}
+
 // jobIDFromLink finds a posting's id in a link: a query parameter named
 // like one, or a path segment after a word that says "job" ("/jobs/322695",
 // "/job-details/89567-some-title-job", "/jobs/view/some-title-3943870863",
 // "/job-007-927-304.html"). Links that do not lead to a posting give "".
+// It runs for every link of every page, so it walks the path in place and
+// tries the expressions only on segments that can match them: a path
+// without a job word holds no id, and an id needs a digit.
 func jobIDFromLink(u *url.URL) string {
-	segs := strings.Split(strings.Trim(u.Path, "/"), "/")
 	jobPath := false
 	id := ""
-	for _, seg := range segs {
-		seg = pageExt.ReplaceAllString(seg, "")
-		wordy := hasJobStem(seg)
-		var m []string
-		if wordy {
-			m = jobWordID.FindStringSubmatch(seg)
-		}
-		if m != nil && ValidJobNumber(m[1]) {
-			id, jobPath = m[1], true
-			continue
-		}
-		if jobPath {
-			switch {
-			case urlIDPath.MatchString(seg) && ValidJobNumber(seg):
-				id = seg
-			case urlIDLead.MatchString(seg):
-				id = urlIDLead.FindStringSubmatch(seg)[1]
-			case slugID.MatchString(seg):
-				id = trailingID(seg)
+	if path := strings.Trim(u.Path, "/"); hasJobStem(path) { // a stem holds no '/': else no segment has one
+		for rest, more := path, true; more; {
+			var seg string
+			seg, rest, more = strings.Cut(rest, "/")
+			if strings.IndexByte(seg, '.') >= 0 { // every extension starts with one
+				seg = pageExt.ReplaceAllString(seg, "")
+			}
+			wordy := hasJobStem(seg)
+			if wordy && strings.ContainsAny(seg, "-_") && hasDigitRun(seg, 1) { // as every match of jobWordID
+				if m := jobWordID.FindStringSubmatch(seg); m != nil && ValidJobNumber(m[1]) {
+					id, jobPath = m[1], true
+					continue
+				}
+			}
+			if jobPath && hasDigitRun(seg, 1) {
+				switch {
+				case isURLIDPath(seg) && ValidJobNumber(seg):
+					id = seg
+				case urlIDLead.MatchString(seg):
+					id = urlIDLead.FindStringSubmatch(seg)[1]
+				default:
+					if t := trailingID(seg); t != "" {
+						id = t
+					}
+				}
+			}
+			if wordy && isJobWord(seg) {
+				jobPath = true
 			}
 		}
-		if wordy && jobWord.MatchString(seg) {
-			jobPath = true
-		}
 	}
-	if id != "" {
+	if id != "" || u.RawQuery == "" {
 		return id
 	}
 	for _, kv := range queryPairs(u) {
@@ -148,8 +276,10 @@ func (sc *scan) cards(base *url.URL) []card {
 		n    *html.Node
 		id   string
 		href string
+		web  bool
 	}
 	var cands []candidate
+	links := newLinkResolver(base)
 	for _, n := range sc.links {
 		if id := jobIDAttr(n); id != "" {
 			cands = append(cands, candidate{n: n, id: id})
@@ -161,18 +291,12 @@ func (sc *scan) cards(base *url.URL) []card {
 		if href == "" || href[0] == '#' {
 			continue // the page itself
 		}
-		u, err := url.Parse(href)
-		if err != nil || u.Scheme != "" && u.Scheme != "http" && u.Scheme != "https" {
+		l, ok := links.resolve(href)
+		if !ok || links.isPage(l) {
 			continue
 		}
-		if base != nil {
-			u = base.ResolveReference(u)
-			if u.Host == base.Host && u.Path == base.Path && u.RawQuery == base.RawQuery {
-				continue
-			}
-		}
-		if id := jobIDFromLink(u); id != "" {
-			cands = append(cands, candidate{n: n, id: id, href: u.String()})
+		if id := jobIDFromLink(l.u); id != "" {
+			cands = append(cands, candidate{n: n, id: id, href: links.address(l), web: links.isWeb(l)})
 		}
 	}
 	if len(cands) < minCards {
@@ -182,7 +306,7 @@ func (sc *scan) cards(base *url.URL) []card {
 	// Mark every ancestor with the one id below it, or with conflict when
 	// it holds several: a card is the highest ancestor holding one id.
 	const conflict = "\x00"
-	owner := map[*html.Node]string{}
+	owner := make(map[*html.Node]string, 4*len(cands))
 	for _, c := range cands {
 		for a := c.n; a != nil && a.DataAtom != atom.Body; a = a.Parent {
 			o, seen := owner[a]
@@ -197,8 +321,8 @@ func (sc *scan) cards(base *url.URL) []card {
 		}
 	}
 	// cards in the order their first link or id appears on the page
-	var out []card
-	index := map[string]int{}
+	out := make([]card, 0, len(cands))
+	index := make(map[string]int, len(cands))
 	for _, c := range cands {
 		root := c.n
 		for root.Parent != nil && root.Parent.DataAtom != atom.Body && owner[root.Parent] == c.id {
@@ -217,7 +341,7 @@ func (sc *scan) cards(base *url.URL) []card {
 		if c.href != "" {
 			k.links = append(k.links, c.n)
 			if k.href == "" {
-				k.href = c.href
+				k.href, k.web = c.href, c.web
 			}
 		}
 	}
@@ -254,13 +378,17 @@ func readInCard(cards []card, where *html.Node, headings []*html.Node) bool {
 func cardPostings(cards []card, opts Options) ([]Posting, error) {
 	var out []Posting
 	var errs []error
+	hints := classHints{}
 	for _, c := range cards {
 		x := newExtraction(opts)
-		x.fromCard(c)
+		x.fromCard(c, hints)
 		p, err := x.finish()
 		if err != nil {
 			errs = append(errs, err)
 			continue
+		}
+		if out == nil {
+			out = make([]Posting, 0, len(cards)) // a Posting is large: grown once, not copied over and over
 		}
 		out = append(out, p)
 	}
@@ -278,15 +406,21 @@ var (
 
 // leaf is a piece of a card's text: an element and its text.
 type leaf struct {
-	n    *html.Node
-	text string
+	n     *html.Node
+	text  string
+	known bool   // text was read while visiting the card
+	clean string // text, cleaned
+	label bool   // whether clean is all a label ("Location:")
 }
 
-// fromCard fills the posting of one card.
-func (x *extraction) fromCard(c card) {
+// fromCard fills the posting of one card; hints are those of the classes
+// the page's cards were found to use so far.
+func (x *extraction) fromCard(c card, hints classHints) {
 	p := &x.p
 	x.setIDs([]string{c.id}, SourceCard)
-	if u := x.resolve(c.href); u != "" {
+	if c.web {
+		x.setText("url", &p.URL, c.href, SourceCard) // what resolving it would give
+	} else if u := x.resolve(c.href); u != "" {
 		x.setText("url", &p.URL, u, SourceCard)
 	} else if c.href != "" && x.base == nil {
 		x.setText("url", &p.URL, c.href, SourceCard) // a file read with no address: keep the link as written
@@ -323,52 +457,64 @@ func (x *extraction) fromCard(c card) {
 	var (
 		linkHeading, hintTitle, firstHeading, linkText string
 		company, hintCompany, hintLocation, hintType   string
-		datetime, hintDate                             string
-		leaves                                         []leaf
+		datetime                                       string
+		dateHints                                      []*html.Node         // read only when <time> gives no date
+		leaves                                         = make([]leaf, 0, 8) // a card has a few
 	)
-	var visit func(n *html.Node, d int)
-	visit = func(n *html.Node, d int) {
+	// visit reads n's children; text is n's text when it was read already
+	// (known), which its leaf then keeps rather than reading it again.
+	var visit func(n *html.Node, d int, text string, known bool)
+	visit = func(n *html.Node, d int, text string, known bool) {
 		if d > maxDepth {
 			return
 		}
 		for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
 			if ch.Type == html.TextNode && strings.TrimSpace(ch.Data) != "" && n.Type == html.ElementNode {
 				if len(leaves) == 0 || leaves[len(leaves)-1].n != n {
-					leaves = append(leaves, leaf{n: n})
+					leaves = append(leaves, leaf{n: n, text: text, known: known})
 				}
 			}
 			if ch.Type != html.ElementNode || skipped(ch.DataAtom) {
 				continue
 			}
+			// ch's text, read at most once whatever asks for it
+			var chText string
+			chKnown := false
+			textOf := func() string {
+				if !chKnown {
+					chText, chKnown = nodeText(ch), true
+				}
+				return chText
+			}
 			class := attr(ch, "class")
 			switch {
 			case heading(ch.DataAtom) && linkHeading == "" && inLink(ch):
-				linkHeading = cleanString(nodeText(ch))
+				linkHeading = cleanString(textOf())
 			case heading(ch.DataAtom) && firstHeading == "":
-				firstHeading = cleanString(nodeText(ch))
+				firstHeading = cleanString(textOf())
 			}
 			if class != "" {
-				switch {
 				// each kind of hint: the first whose text can be one
-				case companyClass.MatchString(class):
+				switch hints.of(class) {
+				case classCompany:
 					if hintCompany == "" {
-						hintCompany = cleanString(nodeText(ch))
+						hintCompany = cleanString(textOf())
 					}
-				case locationClass.MatchString(class):
+				case classLocation:
 					if hintLocation == "" {
-						hintLocation = strings.TrimSpace(nodeText(ch))
+						hintLocation = strings.TrimSpace(textOf())
 					}
-				case dateClass.MatchString(class):
-					if t := cleanString(nodeText(ch)); hintDate == "" && ParseDate(t, x.opts.now()) != "" {
-						hintDate = t
+				case classDate:
+					dateHints = append(dateHints, ch)
+				case classType:
+					if hintType == "" {
+						if t := cleanString(textOf()); isEmploymentType(t) {
+							hintType = t
+						}
 					}
-				case typeClass.MatchString(class):
-					if t := cleanString(nodeText(ch)); hintType == "" && isEmploymentType(t) {
-						hintType = t
-					}
-				case titleClass.MatchString(class) && !strings.Contains(strings.ToLower(class), "subtitle"):
+				case classTitle:
 					if hintTitle == "" {
-						hintTitle = cleanString(nodeText(ch))
+						hintTitle = cleanString(textOf())
 					}
 				}
 			}
@@ -379,28 +525,32 @@ func (x *extraction) fromCard(c card) {
 				}
 			case atom.A:
 				if company == "" && companyHref.MatchString(attr(ch, "href")) {
-					company = cleanString(nodeText(ch))
+					company = cleanString(textOf())
 				}
 				if linkText == "" && inLink(ch) {
-					linkText = cleanString(nodeText(ch))
+					linkText = cleanString(textOf())
 					if linkText == "" {
 						linkText = cleanString(attr(ch, "title"))
 					}
 				}
 			}
-			visit(ch, d+1)
+			visit(ch, d+1, chText, chKnown)
 		}
 	}
-	visit(c.root, 0)
+	visit(c.root, 0, "", false)
 
 	// labelled facts inside the card: "Location: Austin, TX", <dt>Location</dt><dd>…
 	labels := map[string]labelValue{}
 	for i := range leaves {
-		leaves[i].text = nodeText(leaves[i].n)
+		if !leaves[i].known {
+			leaves[i].text = nodeText(leaves[i].n)
+		}
 	}
 	for i, l := range leaves {
 		t := cleanString(l.text)
-		if field, norm, ok := labelOf(t); ok && i+1 < len(leaves) {
+		field, norm, ok := labelOf(t)
+		leaves[i].clean, leaves[i].label = t, ok
+		if ok && i+1 < len(leaves) {
 			if _, dup := labels[field]; !dup {
 				labels[field] = labelValue{label: norm, values: []string{leaves[i+1].text}, rule: "card " + labelRule(t)}
 				used[cleanString(leaves[i+1].text)] = true
@@ -421,8 +571,17 @@ func (x *extraction) fromCard(c card) {
 	if hintLocation != "" {
 		x.setLocations([]string{hintLocation}, src)
 	}
-	x.setText("date_posted", &p.DatePosted, ParseDate(datetime, x.opts.now()), src)
-	x.setText("date_posted", &p.DatePosted, ParseDate(hintDate, x.opts.now()), src)
+	if !x.has("date_posted") {
+		// the <time>'s date, else the first date an element classed as one reads
+		d := ParseDate(datetime, x.opts.now())
+		for _, n := range dateHints {
+			if d != "" {
+				break
+			}
+			d = ParseDate(cleanString(nodeText(n)), x.opts.now())
+		}
+		x.setText("date_posted", &p.DatePosted, d, src)
+	}
 	if kind, ok := employmentType(hintType); ok {
 		x.setText("employment_type", &p.EmploymentType, kind, src)
 	}
@@ -431,16 +590,17 @@ func (x *extraction) fromCard(c card) {
 
 	// what is left, by what the text looks like
 	for _, l := range leaves {
-		t := cleanString(l.text)
-		if t == "" || used[t] || inLink(l.n) || t == p.Title || t == p.Company || len(t) > 160 {
+		t := l.clean
+		if t == "" || used[t] || inLink(l.n) || t == p.Title || t == p.Company || len(t) > 160 || l.label {
 			continue
 		}
-		if _, _, isLabel := labelOf(t); isLabel {
-			continue
+		if !x.has("date_posted") && len(t) <= 40 {
+			if d := ParseDate(t, x.opts.now()); d != "" {
+				x.setText("date_posted", &p.DatePosted, d, src)
+				continue
+			}
 		}
 		switch {
-		case !x.has("date_posted") && len(t) <= 40 && ParseDate(t, x.opts.now()) != "":
-			x.setText("date_posted", &p.DatePosted, ParseDate(t, x.opts.now()), src)
 		case !x.has("employment_type") && len(t) <= 40 && isEmploymentType(t):
 			kind, _ := employmentType(t)
 			x.setText("employment_type", &p.EmploymentType, kind, src)

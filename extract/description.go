@@ -3,6 +3,8 @@ package extract
 import (
 	"regexp"
 	"strings"
+	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -67,7 +69,7 @@ var (
 	// cssRule is a style rule that leaked into the text: ".LinkedInTitle { font-size: 18px; … }".
 	cssRule = regexp.MustCompile(`(?:[.#@]?[A-Za-z][\w-]*(?:[ \t]*[,>+~]?[ \t]*[.#:]?[A-Za-z][\w-]*)*[ \t]*)?\{[^{}]*:[^{}]*\}|/\*[^*]*\*+(?:[^/*][^*]*\*+)*/`)
 	// scriptLine is JavaScript that leaked into the text.
-	scriptLine = regexp.MustCompile(`(^|\W)(function\s*\(|var \w+\s*=|let \w+\s*=|const \w+\s*=|window\.\w+|document\.\w+|\w+\.push\(|=>\s*\{|}\);?\s*$)`)
+	scriptLine = mustFilter(`(^|\W)(function\s*\(|var \w+\s*=|let \w+\s*=|const \w+\s*=|window\.\w+|document\.\w+|\w+\.push\(|=>\s*\{|}\);?\s*$)`)
 )
 
 // cleanDescription joins lines into a description: the title and the
@@ -87,17 +89,22 @@ func cleanDescription(lines []descLine, title string) string {
 			}
 			t = cleanString(t)
 		}
-		if t == "" || furniture(t) || strings.ToLower(t) == titleKey {
+		if t == "" || furniture(t) || lowerEquals(t, titleKey) {
 			continue
 		}
-		if l.level == 0 && (strings.Contains(t, ";") || strings.Contains(t, "})")) && scriptLine.MatchString(t) && !strings.Contains(t, ". ") {
+		if l.level == 0 && (strings.Contains(t, ";") || strings.Contains(t, "})")) && !strings.Contains(t, ". ") && scriptLine.MatchString(t) {
 			continue
 		}
 		kept = append(kept, descLine{t, l.level})
 	}
 	// a heading with nothing under it before the next heading of its level
 	// or higher, or at the end
+	size := 0
+	for _, l := range kept {
+		size += len(l.text) + 1
+	}
 	var b strings.Builder
+	b.Grow(size)
 	for i, l := range kept {
 		if l.level > 0 && (i+1 == len(kept) || kept[i+1].level > 0 && kept[i+1].level <= l.level) {
 			continue
@@ -108,6 +115,21 @@ func cleanDescription(lines []descLine, title string) string {
 		b.WriteString(l.text)
 	}
 	return b.String()
+}
+
+// lowerEquals reports whether strings.ToLower(s) == lower, without
+// building the lowered string: cleanDescription asks it of every line.
+func lowerEquals(s, lower string) bool {
+	var buf [utf8.UTFMax]byte
+	j := 0
+	for _, r := range s { // an invalid byte is RuneError, as in strings.ToLower
+		n := utf8.EncodeRune(buf[:], unicode.ToLower(r))
+		if j+n > len(lower) || string(buf[:n]) != lower[j:j+n] {
+			return false
+		}
+		j += n
+	}
+	return j == len(lower)
 }
 
 // furniture reports whether a whole line is a button, a share widget, the

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -97,12 +98,54 @@ func firstWord(s string) string {
 // labelOf returns the field s labels and its normalised form, when all
 // of s is a label ("Job #", "Locations:"). Longer texts are not looked at.
 func labelOf(s string) (field, norm string, ok bool) {
-	if len(s) > maxLabelLen+8 {
+	if len(s) > maxLabelLen+8 || !mayBeLabel(s) {
 		return "", "", false
 	}
 	norm = normLabel(s)
 	field, ok = labelField[norm]
 	return field, norm, ok
+}
+
+// mayBeLabel is labelOf's cheap first test: for clean ASCII text (most of
+// a page's lines), the first word a label starts with, looked up without
+// allocating. Other text is always looked at in full.
+func mayBeLabel(s string) bool {
+	if !isClean(s) {
+		return true
+	}
+	w := s
+	if i := strings.IndexByte(s, ' '); i >= 0 {
+		w = s[:i]
+	} else {
+		w = strings.TrimRight(s, ":*")
+	}
+	var buf [32]byte
+	_, ok := labelsByWord[string(lowerASCII(buf[:0], w))]
+	return ok
+}
+
+// lowerASCII appends s, ASCII letters lowered, to dst. For ASCII text it
+// is what strings.ToLower gives; with dst on the caller's stack, a map
+// lookup of string(lowerASCII(...)) allocates nothing.
+func lowerASCII(dst []byte, s string) []byte {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if 'A' <= c && c <= 'Z' {
+			c += 'a' - 'A'
+		}
+		dst = append(dst, c)
+	}
+	return dst
+}
+
+// isASCII reports whether s is all ASCII.
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
 }
 
 // normLabel lowercases a would-be label and drops a trailing colon.
@@ -155,7 +198,7 @@ func findLabels(segs []segment) map[string]labelValue {
 			// a page copied as one line of text: its facts are a sentence
 			// of their own somewhere in it ("… Job # 322695 1072519
 			// Locations United States, Houston (TX) Teams Sales …")
-			for _, piece := range splitSentences(s.text) {
+			for piece := range sentences(s.text) {
 				if len(piece) > 400 {
 					continue
 				}
@@ -260,7 +303,12 @@ func splitLabelled(line string) []labelValue {
 	if i := strings.IndexAny(line, " :："); i >= 0 {
 		w = line[:i]
 	}
-	if _, ok := labelsByWord[strings.ToLower(w)]; !ok {
+	if isASCII(w) {
+		var buf [32]byte
+		if _, ok := labelsByWord[string(lowerASCII(buf[:0], w))]; !ok {
+			return nil
+		}
+	} else if _, ok := labelsByWord[strings.ToLower(w)]; !ok {
 		return nil
 	}
 	lower := strings.ToLower(line)

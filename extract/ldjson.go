@@ -2,7 +2,8 @@ package extract
 
 import (
 	"encoding/json"
-	"strconv"
+	"strings"
+	"unicode/utf16"
 	"unicode/utf8"
 )
 
@@ -166,92 +167,165 @@ func (d *jsonDecoder) number() (any, bool) {
 	return json.Number(d.s[start:d.i]), true
 }
 
-// str reads a string literal at d.i (its opening quote).
+// str reads a string literal at d.i (its opening quote). A string without
+// escapes is shared with d.s; one with escapes is decoded by escaped.
 func (d *jsonDecoder) str() (string, bool) {
 	d.i++
 	start := d.i
-	for d.i < len(d.s) {
-		c := d.s[d.i]
-		switch {
-		case c == '"':
-			s := d.s[start:d.i]
-			d.i++
-			return s, true
-		case c == '\\':
-			return d.escaped(start)
-		case c < 0x20:
-			return "", false
-		case c >= utf8.RuneSelf:
-			r, n := utf8.DecodeRuneInString(d.s[d.i:])
-			if r == utf8.RuneError && n == 1 {
-				return "", false // invalid UTF-8: encoding/json replaces it, byte by byte
-			}
-			d.i += n
-		default:
-			d.i++
+	i := plainRun(d.s, start)
+	if i >= len(d.s) || d.s[i] != '"' {
+		if i < len(d.s) && d.s[i] == '\\' {
+			return d.escaped(start, i)
 		}
+		return "", false // a control character, or no closing quote
 	}
-	return "", false
+	s := d.s[start:i]
+	if !utf8.ValidString(s) {
+		return "", false // invalid UTF-8: encoding/json replaces it, byte by byte
+	}
+	d.i = i + 1
+	return s, true
 }
 
-// escaped reads the rest of a string that holds an escape, from start (just
-// after its opening quote).
-func (d *jsonDecoder) escaped(start int) (string, bool) {
-	b := make([]byte, 0, d.i-start+16)
-	b = append(b, d.s[start:d.i]...)
-	for d.i < len(d.s) {
-		c := d.s[d.i]
-		switch {
-		case c == '"':
-			d.i++
-			return string(b), true
-		case c == '\\':
-			if d.i+1 >= len(d.s) {
+// plainRun returns the index of the first byte from i on that is a quote, a
+// backslash or a control character, or len(s). It goes a table lookup a
+// byte; UTF-8 is checked by the caller, over the whole run at once.
+func plainRun(s string, i int) int {
+	for i < len(s) && jsonPlain[s[i]] {
+		i++
+	}
+	return i
+}
+
+// jsonPlain are the bytes a JSON string holds as they are.
+var jsonPlain = func() (t [256]bool) {
+	for c := 0x20; c < 256; c++ {
+		t[c] = c != '"' && c != '\\'
+	}
+	return t
+}()
+
+// escaped reads the rest of a string literal that opens at start (just
+// after its quote) and holds an escape at i. It finds the literal's end
+// first, so as to check the whole of it for control characters and invalid
+// UTF-8 in two tight passes and size its buffer (escapes only shrink); then
+// it copies the runs between escapes whole and decodes \uXXXX without
+// strconv. Like encoding/json it joins a surrogate pair; a lone surrogate,
+// which encoding/json replaces with U+FFFD, it leaves to encoding/json, as it
+// does invalid escapes and invalid UTF-8.
+func (d *jsonDecoder) escaped(start, i int) (string, bool) {
+	end := literalEnd(d.s, i)
+	if end < 0 || hasControl(d.s[i:end]) || !utf8.ValidString(d.s[start:end]) {
+		return "", false
+	}
+	var b strings.Builder
+	b.Grow(end - start)
+	b.WriteString(d.s[start:i])
+	for i < end {
+		// at a backslash, which escapes the byte before end at the latest
+		e := d.s[i+1]
+		i += 2
+		switch e {
+		case '"', '\\', '/':
+			b.WriteByte(e)
+		case 'b':
+			b.WriteByte('\b')
+		case 'f':
+			b.WriteByte('\f')
+		case 'n':
+			b.WriteByte('\n')
+		case 'r':
+			b.WriteByte('\r')
+		case 't':
+			b.WriteByte('\t')
+		case 'u':
+			// hex digits are neither quotes nor backslashes, so they stop
+			// before end
+			r, ok := hex4(d.s, i)
+			if !ok {
 				return "", false
 			}
-			e := d.s[d.i+1]
-			d.i += 2
-			switch e {
-			case '"', '\\', '/':
-				b = append(b, e)
-			case 'b':
-				b = append(b, '\b')
-			case 'f':
-				b = append(b, '\f')
-			case 'n':
-				b = append(b, '\n')
-			case 'r':
-				b = append(b, '\r')
-			case 't':
-				b = append(b, '\t')
-			case 'u':
-				if d.i+4 > len(d.s) {
+			i += 4
+			if utf16.IsSurrogate(r) {
+				// only a high surrogate and then an escaped low one
+				lo, ok := rune(0), false
+				if r < 0xdc00 && i+1 < end && d.s[i] == '\\' && d.s[i+1] == 'u' {
+					lo, ok = hex4(d.s, i+2)
+				}
+				if !ok || lo < 0xdc00 || lo >= 0xe000 {
 					return "", false
 				}
-				r, err := strconv.ParseUint(d.s[d.i:d.i+4], 16, 32)
-				if err != nil || r >= 0xd800 && r < 0xe000 {
-					return "", false // surrogates: left to encoding/json
-				}
-				d.i += 4
-				b = utf8.AppendRune(b, rune(r))
-			default:
-				return "", false
+				i += 6
+				r = utf16.DecodeRune(r, lo)
 			}
-		case c < 0x20:
-			return "", false
-		case c >= utf8.RuneSelf:
-			r, n := utf8.DecodeRuneInString(d.s[d.i:])
-			if r == utf8.RuneError && n == 1 {
-				return "", false
-			}
-			b = append(b, d.s[d.i:d.i+n]...)
-			d.i += n
+			b.WriteRune(r)
 		default:
-			b = append(b, c)
-			d.i++
+			return "", false
+		}
+		j := strings.IndexByte(d.s[i:end], '\\')
+		if j < 0 {
+			j = end - i
+		}
+		b.WriteString(d.s[i : i+j])
+		i += j
+	}
+	d.i = end + 1
+	return b.String(), true
+}
+
+// literalEnd returns the index of the quote that closes the string literal
+// holding s[i], or -1 if there is none: the first quote after i with an
+// even number of backslashes before it. It finds quotes with
+// strings.IndexByte rather than reading every byte.
+func literalEnd(s string, i int) int {
+	for {
+		j := strings.IndexByte(s[i:], '"')
+		if j < 0 {
+			return -1
+		}
+		i += j
+		k := i
+		for k > 0 && s[k-1] == '\\' {
+			k--
+		}
+		if (i-k)%2 == 0 {
+			return i
+		}
+		i++
+	}
+}
+
+// hasControl reports whether s holds a control character, which a JSON
+// string must escape.
+func hasControl(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] < 0x20 {
+			return true
 		}
 	}
-	return "", false
+	return false
+}
+
+// hex4 decodes the four hexadecimal digits at s[i:].
+func hex4(s string, i int) (r rune, ok bool) {
+	if len(s)-i < 4 {
+		return 0, false
+	}
+	for _, c := range []byte(s[i : i+4]) {
+		var v byte
+		switch {
+		case '0' <= c && c <= '9':
+			v = c - '0'
+		case 'a' <= c && c <= 'f':
+			v = c - 'a' + 10
+		case 'A' <= c && c <= 'F':
+			v = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(v)
+	}
+	return r, true
 }
 
 // separator reads what follows a member or element: a comma (more to

@@ -2,11 +2,13 @@ package extract
 
 import (
 	"encoding/json"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+	"unicode/utf8"
 )
 
 // referenceDecode is what decodeLD did before its fast path, and still does
@@ -45,8 +47,34 @@ func TestDecodeJSONFast(t *testing.T) {
 		{`[1,-0.5e-3,0,"x"]`, true},
 		{` {"a":"x"} trailing text`, true},
 		{`{"a":1,"a":2}`, true},
-		{`{"a":"\ud83d\ude00"}`, false}, // surrogates: left to encoding/json
-		{"{\"a\":\"\xff\"}", false},     // invalid UTF-8: encoding/json replaces it
+		{`{"a":"\ud83d\ude00"}`, true}, // a surrogate pair
+		{`{"a":"x\uD83D\uDE00y\u00E9\u003cp\u003e"}`, true},
+		{`{"a":"\ud83d"}`, false},       // lone surrogates: encoding/json gives U+FFFD
+		{`{"a":"\ude00\ud83d"}`, false}, // the wrong way round
+		{`{"a":"\ud83dx"}`, false},
+		{`{"a":"\ud83d\n"}`, false},
+		{`{"a":"\ud83d\u0041"}`, false},
+		{`{"a":"\ud83d\ud83d"}`, false},
+		{`{"a":"\ud83d\ude0"}`, false},
+		{`{"a":"\u00g0"}`, false},
+		{`{"a":"\u+0ab"}`, false},
+		{`{"a":"\u00e"}`, false},
+		{`{"a":"\u`, false},
+		{`{"a":"\`, false},
+		{`{"a":"\"`, false},
+		{`{"a":"\x41"}`, false},
+		{`{"a":"\'"}`, false},
+		{`{"a":"\u0000\b\f\r\t\/\\\""}`, true},
+		{`{"a":"\\"}`, true},
+		{`{"a":"\\\"","b":"\""}`, true},
+		{"{\"a\":\"\\n\xff\"}", false},        // invalid UTF-8 after an escape
+		{"{\"a\":\"\\n\xe2\x82\"}", false},    // a truncated sequence before the quote
+		{"{\"a\":\"\xe2\x82\\n\"}", false},    // …before a backslash
+		{"{\"a\":\"\\n\xe2\x82\xac\"}", true}, // valid UTF-8 after an escape
+		{"{\"a\":\"\xed\xa0\x80\"}", false},   // an encoded surrogate
+		{"{\"a\":\"\\n\t\"}", false},          // a control character after an escape
+		{"{\"a\":\"\\n\x7f\"}", true},
+		{"{\"a\":\"\xff\"}", false}, // invalid UTF-8: encoding/json replaces it
 		{`{"a":01}`, false},
 		{`{"a":1,}`, false},
 		{"{\"a\":\"line\nbreak\"}", false},
@@ -83,8 +111,67 @@ func TestDecodeJSONFast(t *testing.T) {
 	}
 }
 
+// TestDecodeJSONFastStrings compares the fast decoder with encoding/json on
+// random strings of escapes, plain runs and invalid bytes, and checks that it
+// takes every one encoding/json decodes without a lone surrogate.
+func TestDecodeJSONFastStrings(t *testing.T) {
+	pieces := []string{
+		"a", "plain text ", "é", "€", "😀", `\"`, `\\`, `\/`, `\b`, `\f`, `\n`, `\r`, `\t`, `\u003c`, `\u003E`,
+		`\u00e9`, `\u20AC`, `\u0000`, `\ud83d\ude00`, `\uD83D\uDE00`, `\ud83d`, `\ude00`, `\u12`, `\x`, `\`,
+		"\xff", "\xe2\x82", "\x01", "\x7f", "'",
+	}
+	rng := rand.New(rand.NewSource(1))
+	took := 0
+	for range 20000 {
+		var b strings.Builder
+		b.WriteString(`{"k":"`)
+		for range rng.Intn(12) {
+			b.WriteString(pieces[rng.Intn(len(pieces))])
+		}
+		b.WriteString(`"}`)
+		s := b.String()
+		if checkFastJSON(t, s) {
+			took++
+		} else if _, err := referenceDecode(s); err == nil && !strings.Contains(s, "\\u") && utf8.ValidString(s) {
+			t.Errorf("fast path declines %q, which has no \\u escape", s)
+		}
+	}
+	if took < 2000 {
+		t.Errorf("the fast path took %d strings, want more", took)
+	}
+}
+
 func FuzzDecodeJSONFast(f *testing.F) {
 	f.Add(`{"@type":"JobPosting","title":"Engineer","baseSalary":{"value":{"minValue":1.5e5}},"x":[null,true]}`)
 	f.Add(`{"a":"\u00e9\t\\"}`)
+	f.Add(`{"d":"\u003cp\u003ex \"y\" \ud83d\ude00 \ud83d\u0041\/z\u003c/p\u003e"}`)
+	f.Add("{\"d\":[\"\\\\\\\"\xe2\x82\xac\\n\"]}")
 	f.Fuzz(func(t *testing.T, s string) { checkFastJSON(t, s) })
+}
+
+// firstLDBlock returns the first JSON-LD block of the page in file.
+func firstLDBlock(tb testing.TB, file string) string {
+	raw, err := os.ReadFile(file)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	_, block, ok := strings.Cut(string(raw), `<script type="application/ld+json">`)
+	if !ok {
+		tb.Fatalf("%s has no JSON-LD", file)
+	}
+	block, _, _ = strings.Cut(block, "</script>")
+	return strings.TrimSpace(block)
+}
+
+// BenchmarkDecodeJSONFast decodes the JSON-LD of a bench page, whose
+// description is HTML with every "<" escaped.
+func BenchmarkDecodeJSONFast(b *testing.B) {
+	block := firstLDBlock(b, "testdata/bench_pages/bench_jsonld_body.html")
+	b.SetBytes(int64(len(block)))
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, ok := decodeJSONFast(block); !ok {
+			b.Fatal("the fast path declines the block")
+		}
+	}
 }

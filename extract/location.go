@@ -54,7 +54,120 @@ var (
 	parenthetic  = mustFilter(`^(.*?)\s*\(([^()]*)\)\s*$`)
 	noiseParts   = map[string]bool{"multiple locations": true, "various locations": true, "locations": true, "": true, "n/a": true, "tbd": true}
 	trailingCode = mustFilter(`^(.+?)\s+([A-Z]{2})$`)
+	// emptyBrackets blanks what is left of "(Remote)" once the word is gone.
+	emptyBrackets = strings.NewReplacer("()", " ", "[]", " ")
 )
+
+// remoteWords are the words remoteWord finds, in lower case and in its
+// order.
+var remoteWords = []string{"remote", "anywhere", "work from home", "wfh", "telecommute", "telework", "virtual",
+	"home-based", "home based"}
+
+// replaceRemoteWords is remoteWord.ReplaceAllString(s, " "), and whether
+// that replaced anything. In ASCII text the words are found by hand, each
+// a whole word (\b on both sides); other text, where case folding reaches
+// beyond ASCII, goes to the expression.
+func replaceRemoteWords(s string) (string, bool) {
+	if !isASCII(s) {
+		// a match is a word, never the space it is replaced with: s
+		// changes exactly when it holds one
+		r := remoteWord.ReplaceAllString(s, " ")
+		return r, r != s
+	}
+	var b strings.Builder
+	last := 0
+	for i := 0; i < len(s); i++ {
+		if i > 0 && isWordByte(s[i-1]) {
+			continue // no word starts here
+		}
+		for _, w := range remoteWords {
+			if j := i + len(w); s[i]|0x20 == w[0] && j <= len(s) && hasPrefixFoldString(s[i:], w) &&
+				(j == len(s) || !isWordByte(s[j])) {
+				b.WriteString(s[last:i])
+				b.WriteByte(' ')
+				last = j
+				i = j - 1
+				break
+			}
+		}
+	}
+	if last == 0 {
+		return s, false
+	}
+	b.WriteString(s[last:])
+	return b.String(), true
+}
+
+// isWordByte reports whether c is an ASCII word character (\w).
+func isWordByte(c byte) bool { return isAlnumASCII(c) || c == '_' }
+
+// findCodedPlace is codedPlace.FindStringSubmatch, skipping the expression
+// unless s starts with two or three capitals and a dash, as its matches do.
+func findCodedPlace(s string) []string {
+	if len(s) < 5 || !isUpperASCII(s[0]) || !isUpperASCII(s[1]) ||
+		s[2] != '-' && !(isUpperASCII(s[2]) && s[3] == '-') {
+		return nil
+	}
+	return codedPlace.FindStringSubmatch(s)
+}
+
+// findParenthetic is parenthetic.FindStringSubmatch, skipping the
+// expression unless s ends in ')' and white space, as its matches do.
+func findParenthetic(s string) []string {
+	i := len(s) - 1
+	for i >= 0 && perlSpace(s[i]) {
+		i--
+	}
+	if i < 0 || s[i] != ')' {
+		return nil
+	}
+	return parenthetic.FindStringSubmatch(s)
+}
+
+// findPostalCode is postalCode.FindStringSubmatch, skipping the expression
+// for the many parts without four digits in a row, which it needs.
+func findPostalCode(s string) []string {
+	if !hasDigitRun(s, 4) {
+		return nil
+	}
+	return postalCode.FindStringSubmatch(s)
+}
+
+// findTrailingCode is trailingCode.FindStringSubmatch, skipping the
+// expression unless s ends in a space and two capitals, as its matches do.
+func findTrailingCode(s string) []string {
+	n := len(s)
+	if n < 4 || !isUpperASCII(s[n-1]) || !isUpperASCII(s[n-2]) || !perlSpace(s[n-3]) {
+		return nil
+	}
+	return trailingCode.FindStringSubmatch(s)
+}
+
+func isUpperASCII(c byte) bool { return 'A' <= c && c <= 'Z' }
+
+// perlSpace reports whether c is white space to the expressions' \s.
+func perlSpace(c byte) bool {
+	switch c {
+	case ' ', '\t', '\n', '\f', '\r':
+		return true
+	}
+	return false
+}
+
+// hasDigitRun reports whether s holds n ASCII digits in a row.
+func hasDigitRun(s string, n int) bool {
+	run := 0
+	for i := 0; i < len(s); i++ {
+		if '0' <= s[i] && s[i] <= '9' {
+			if run++; run >= n {
+				return true
+			}
+		} else {
+			run = 0
+		}
+	}
+	return false
+}
 
 // ParseLocation reads a location as sites write it: "Houston, TX",
 // "United States, Houston (TX)", "Houston, TX, United States", "Remote - US",
@@ -66,13 +179,12 @@ func ParseLocation(s string) Place {
 		p.Hybrid = strings.EqualFold(m[1]+m[2], "hybrid")
 		s = hybridWord.ReplaceAllString(s, "")
 	}
-	if m := codedPlace.FindStringSubmatch(s); m != nil && countryByCode[m[1]] != "" {
+	if m := findCodedPlace(s); m != nil && countryByCode[m[1]] != "" {
 		return Place{City: m[3], Region: m[2], Country: countryByCode[m[1]], Hybrid: p.Hybrid}
 	}
-	if remoteWord.MatchString(s) {
+	if r, ok := replaceRemoteWords(s); ok {
 		p.Remote = true
-		s = remoteWord.ReplaceAllString(s, " ")
-		s = strings.Trim(cleanString(strings.NewReplacer("()", " ", "[]", " ").Replace(s)), " ,-–—|/:;()")
+		s = strings.Trim(cleanString(emptyBrackets.Replace(r)), " ,-–—|/:;()")
 	}
 	sep := ","
 	if !strings.Contains(s, ",") {
@@ -87,14 +199,14 @@ func ParseLocation(s string) Place {
 			sep = ";"
 		}
 	}
-	var parts []string
-	for _, part := range strings.Split(s, sep) {
+	parts := make([]string, 0, 4) // most locations have up to four parts
+	for part := range strings.SplitSeq(s, sep) {
 		part = strings.Trim(strings.TrimSpace(part), "-–—|/:;")
 		part = strings.TrimSpace(part)
-		if m := postalCode.FindStringSubmatch(part); m != nil {
+		if m := findPostalCode(part); m != nil {
 			part = firstNonEmpty(m[1], m[2]) // "75008 Paris", "New York, NY 10001"
 		}
-		if m := parenthetic.FindStringSubmatch(part); m != nil && m[1] != "" {
+		if m := findParenthetic(part); m != nil && m[1] != "" {
 			// "Houston (TX)": the parenthesis names the region, or the country
 			if c := countryName(m[2]); c != "" && regionCountry(m[2]) == "" {
 				parts = append(parts, m[1], m[2])
@@ -103,13 +215,13 @@ func ParseLocation(s string) Place {
 			}
 			continue
 		}
-		if !noiseParts[strings.ToLower(part)] {
+		if !lookupLower(noiseParts, part) {
 			parts = append(parts, part)
 		}
 	}
 	if len(parts) == 1 {
 		// "Kirkland WA": a trailing state code
-		if m := trailingCode.FindStringSubmatch(parts[0]); m != nil && regionCountry(m[2]) != "" {
+		if m := findTrailingCode(parts[0]); m != nil && regionCountry(m[2]) != "" {
 			parts = []string{m[1], m[2]}
 		}
 	}
@@ -120,7 +232,7 @@ func ParseLocation(s string) Place {
 	for _, i := range []int{len(parts) - 1, 0} {
 		if c := countryName(parts[i]); c != "" && !(len(parts) == 2 && i == 1 && regionCountry(parts[1]) != "") {
 			ci, p.Country = i, c
-			if ukNations[strings.ToLower(parts[i])] {
+			if lookupLower(ukNations, parts[i]) {
 				p.Region = parts[i]
 			}
 			break
@@ -198,8 +310,12 @@ func ParseLocation(s string) Place {
 // normalised, in order.
 func ParseLocations(s string) []Place {
 	var out []Place
-	for _, part := range splitLocations(s) {
+	parts := splitLocations(s)
+	for _, part := range parts {
 		if pl := ParseLocation(part); !pl.empty() {
+			if out == nil {
+				out = make([]Place, 0, len(parts))
+			}
 			out = append(out, pl)
 		}
 	}

@@ -48,19 +48,33 @@ func ParseDate(s string, now time.Time) string {
 	if s == "" {
 		return ""
 	}
+	// <time datetime="2024-08-11">: no prefix or ordinal to drop, and the
+	// layouts before DateOnly all need more text, so it is the first that
+	// can match
+	if d, ok := isoDate(s); ok {
+		return d
+	}
 	s = datePrefix.ReplaceAllString(s, "")
 	s = ordinal.ReplaceAllString(s, "$1")
+	if s == "" {
+		return "" // "Posted:" and nothing after it
+	}
 	layouts := wordDateLayouts
 	if s[0] >= '0' && s[0] <= '9' {
 		layouts = numericDateLayouts
 	}
-	for _, layout := range layouts {
-		if t, err := time.Parse(layout, s); err == nil {
-			return plausible(t)
+	// every layout, numeric date and ISO date holds digits: text without
+	// any (most of what is tried) skips them, and the errors they allocate
+	digits := hasDigitRun(s, 1)
+	if digits {
+		for _, layout := range layouts {
+			if t, err := time.Parse(layout, s); err == nil {
+				return plausible(t)
+			}
 		}
-	}
-	if d := dayMonthYear(s); d != "" {
-		return d
+		if d := dayMonthYear(s); d != "" {
+			return d
+		}
 	}
 	if m := relativeDate.FindStringSubmatch(s); m != nil {
 		n := 1
@@ -91,12 +105,46 @@ func ParseDate(s string, now time.Time) string {
 		return now.Format(time.DateOnly)
 	}
 	// a date inside a longer text: "Posted on 2024-08-11 by HR"
+	if !digits {
+		return ""
+	}
 	if m := isoDateIn.FindString(s); m != "" {
 		if t, err := time.Parse(time.DateOnly, m); err == nil {
 			return plausible(t)
 		}
 	}
 	return ""
+}
+
+// isoDate reads s as time.Parse(time.DateOnly, s) and plausible would,
+// without either: ok is false when s is no date of that layout, and a date
+// that is one is given back as written (a plausible year has four digits,
+// so formatting it again changes nothing), or "" when implausible.
+func isoDate(s string) (d string, ok bool) {
+	if len(s) != len(time.DateOnly) {
+		return "", false
+	}
+	n := 0 // the digits read so far, as one number
+	for i := 0; i < len(s); i++ {
+		if i == 4 || i == 7 {
+			if s[i] != '-' {
+				return "", false
+			}
+			continue
+		}
+		if s[i] < '0' || s[i] > '9' {
+			return "", false
+		}
+		n = n*10 + int(s[i]-'0')
+	}
+	year, month, day := n/10000, n/100%100, n%100
+	if month < 1 || month > 12 || day < 1 || time.Date(year, time.Month(month), day, 0, 0, 0, 0, time.UTC).Day() != day {
+		return "", false
+	}
+	if year < 1990 || year > 2200 {
+		return "", true
+	}
+	return s, true
 }
 
 var isoDateIn = mustFilter(`\b\d{4}-\d{2}-\d{2}\b`)
@@ -156,6 +204,18 @@ var employmentTypes = []struct {
 	{mustFilter(`(?i)\b(volunteer|other|per project)\b`), "other"},
 }
 
+// anyEmploymentType is all the employmentTypes as one alternation, for its
+// prefilter only: text holding none of the literals their matches need
+// (most of a card's lines) names no type, which one pass over it tells
+// instead of seven. The expression itself is never run.
+var anyEmploymentType = func() *filteredRegexp {
+	alts := make([]string, len(employmentTypes))
+	for i, t := range employmentTypes {
+		alts[i] = "(?:" + t.re.String() + ")"
+	}
+	return mustFilter(strings.Join(alts, "|"))
+}()
+
 // NormalizeEmploymentType maps the ways sites name an employment type
 // ("Full-time", "FULL_TIME", "Permanent", "Werkstudent") to full_time,
 // part_time, contract, temporary, internship, or other for a type it does
@@ -174,6 +234,9 @@ func NormalizeEmploymentType(s string) string {
 // names none.
 func employmentType(s string) (kind string, ok bool) {
 	s = strings.ReplaceAll(s, "_", " ")
+	if !anyEmploymentType.mayMatch(s) {
+		return "", false
+	}
 	for _, t := range employmentTypes {
 		if t.re.MatchString(s) {
 			return t.kind, true

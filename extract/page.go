@@ -374,10 +374,32 @@ func (sc *scan) children(n *html.Node, sb *segmentBuilder, depth int, inItem, qu
 // words are looked for before the expression runs: most elements have a
 // class, few have one of these.
 func descLike(s string) bool {
-	if len(s) < 2 || !(containsFold(s, "descr") || containsFold(s, "detail") || containsFold(s, "body") || containsFold(s, "jd")) {
+	if len(s) < 2 || !descWord(s) {
 		return false
 	}
 	return descClass.MatchString(s)
+}
+
+// descWord reports whether s holds "descr", "detail", "body" or "jd",
+// ignoring ASCII case, in one pass over s.
+func descWord(s string) bool {
+	for i := 0; i+1 < len(s); i++ {
+		switch rest := s[i:]; lowerByte(s[i]) {
+		case 'd':
+			if len(rest) >= 5 && hasPrefixFoldString(rest, "descr") || len(rest) >= 6 && hasPrefixFoldString(rest, "detail") {
+				return true
+			}
+		case 'b':
+			if len(rest) >= 4 && hasPrefixFoldString(rest, "body") {
+				return true
+			}
+		case 'j':
+			if lowerByte(rest[1]) == 'd' {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // containsFold reports whether s holds sub (lowercase ASCII), ignoring ASCII case.

@@ -245,8 +245,25 @@ var caProvinces = map[string]string{
 	"QC": "Quebec", "SK": "Saskatchewan", "YT": "Yukon",
 }
 
+// regionByName maps the lower-case names of US states and Canadian
+// provinces to their country. Georgia, Washington and New York are left
+// out: as names they are as often a country or a city. Built once, read only.
+var regionByName = func() map[string]string {
+	m := map[string]string{}
+	for _, name := range usStates {
+		if l := strings.ToLower(name); l != "georgia" && l != "washington" && l != "new york" {
+			m[l] = "United States"
+		}
+	}
+	for _, name := range caProvinces {
+		m[strings.ToLower(name)] = "Canada"
+	}
+	return m
+}()
+
 // regionCountry tells the country a region name or code implies, when it is
-// unambiguous: US states and Canadian provinces by code and by name.
+// unambiguous: US states and Canadian provinces by code and by name. Names
+// are looked up lower-cased in one map, without allocating for short ASCII.
 func regionCountry(region string) string {
 	if _, ok := usStates[region]; ok {
 		return "United States"
@@ -254,18 +271,7 @@ func regionCountry(region string) string {
 	if _, ok := caProvinces[region]; ok {
 		return "Canada"
 	}
-	l := strings.ToLower(region)
-	for _, name := range usStates {
-		if strings.ToLower(name) == l && l != "georgia" && l != "washington" && l != "new york" {
-			return "United States"
-		}
-	}
-	for _, name := range caProvinces {
-		if strings.ToLower(name) == l {
-			return "Canada"
-		}
-	}
-	return ""
+	return lookupLower(regionByName, region)
 }
 
 // countryName returns the country s names or codes, or "".
@@ -279,5 +285,16 @@ func countryName(s string) string {
 			return n
 		}
 	}
-	return countryByName[strings.ToLower(s)]
+	return lookupLower(countryByName, s)
+}
+
+// lookupLower returns m[strings.ToLower(s)]. A short ASCII s is lowered
+// into a buffer on the stack, which the lookup does not copy: most place
+// names cost no allocation.
+func lookupLower[V any](m map[string]V, s string) V {
+	var buf [40]byte
+	if len(s) <= len(buf) && isASCII(s) {
+		return m[string(lowerASCII(buf[:0], s))]
+	}
+	return m[strings.ToLower(s)]
 }

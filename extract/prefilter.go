@@ -92,25 +92,51 @@ func (r *filteredRegexp) ReplaceAllString(src, repl string) string {
 	return r.Regexp.ReplaceAllString(src, repl)
 }
 
-// literalSet is a set of lower-case literals, indexed by first byte.
+// literalSet is a set of lower-case literals, indexed by first byte. Most
+// bytes of a text start no literal, and most that do are not followed by
+// the second byte of one: next answers both with one load, so the lists
+// are read only where a literal may really start.
 type literalSet struct {
 	byFirst [256][]string
+	// next[c] has bit b&63 set for every literal c b…, and every bit
+	// for a one-byte literal c.
+	next [256]uint64
+}
+
+// add puts lit (lower case, not empty) in the set.
+func (l *literalSet) add(lit string) {
+	c := lit[0]
+	l.byFirst[c] = append(l.byFirst[c], lit)
+	if len(lit) == 1 {
+		l.next[c] = ^uint64(0)
+		return
+	}
+	l.next[c] |= 1 << (lit[1] & 63)
 }
 
 // in reports whether s holds one of the literals, ASCII case ignored.
 func (l *literalSet) in(s string) bool {
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
+	n := len(s)
+	for i := 0; i < n; i++ {
+		m := l.next[lowerByte(s[i])]
+		if m == 0 || i+1 < n && m&(1<<(lowerByte(s[i+1])&63)) == 0 {
+			continue
 		}
-		for _, lit := range l.byFirst[c] {
-			if len(s)-i >= len(lit) && hasPrefixFoldString(s[i:], lit) {
+		for _, lit := range l.byFirst[lowerByte(s[i])] {
+			if n-i >= len(lit) && hasPrefixFoldString(s[i:], lit) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// lowerByte lowers an ASCII upper-case letter.
+func lowerByte(c byte) byte {
+	if 'A' <= c && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
 }
 
 // hasPrefixFoldString reports whether s starts with prefix (lower case),
@@ -160,7 +186,7 @@ func requiredLiterals(expr string) []*literalSet {
 		}
 		l := &literalSet{}
 		for _, s := range need {
-			l.byFirst[s[0]] = append(l.byFirst[s[0]], s)
+			l.add(s)
 		}
 		out = append(out, l)
 	}

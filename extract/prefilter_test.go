@@ -89,3 +89,79 @@ func TestPrefilterSound(t *testing.T) {
 		}
 	}
 }
+
+func TestLowerEquals(t *testing.T) {
+	for _, s := range []string{"", "Senior Engineer", "senior engineer", "İstanbul", "ıi", "KELVIN \u212a", "Straße", "bad \xff byte", "ǅungla", "ΣΑΣ", "σας"} {
+		for _, other := range []string{"", "Senior Engineer", "senior engineer", "istanbul", "i̇stanbul", "kelvin k", "straße", "bad \ufffd byte", "ǆungla", "σασ", "σας"} {
+			want := strings.ToLower(s) == other
+			if got := lowerEquals(s, other); got != want {
+				t.Errorf("lowerEquals(%q, %q) = %v, want %v", s, other, got, want)
+			}
+		}
+	}
+}
+
+// TestMayBeLabel checks labelOf's first-word test against the full lookup
+// on every label in several spellings and on every line of the test pages.
+func TestMayBeLabel(t *testing.T) {
+	var texts []string
+	for l := range labelField {
+		for _, v := range []string{l, strings.ToUpper(l), strings.Title(l), l + ":", l + " :", l + "*", " " + l, l + "：", l + " x"} {
+			texts = append(texts, v)
+		}
+	}
+	pages, _ := filepath.Glob("testdata/*.html")
+	for _, p := range pages {
+		raw, err := os.ReadFile(p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, line := range strings.Split(string(raw), "\n") {
+			texts = append(texts, strings.TrimSpace(line), line)
+		}
+	}
+	for _, s := range texts {
+		if len(s) > maxLabelLen+8 {
+			continue
+		}
+		_, want := labelField[normLabel(s)]
+		if _, _, got := labelOf(s); got != want {
+			t.Errorf("labelOf(%q) found = %v, want %v", s, got, want)
+		}
+	}
+}
+
+// TestLiteralSetIn compares the set's two-byte screen with a plain search
+// for each literal, on literals of one byte and more at every position.
+func TestLiteralSetIn(t *testing.T) {
+	lits := []string{"a", "go", "rust", "申请", "c++", "x"}
+	var l literalSet
+	for _, s := range lits {
+		l.add(s)
+	}
+	texts := []string{"", "A", "b", "G", "gO", "xGo", "RuST!", "rus", "申", "申请职位", "C+", "c++", "bbbbx", "Xb", "zzz"}
+	for _, s := range texts {
+		want := false
+		for _, lit := range lits {
+			if strings.Contains(strings.ToLower(s), lit) {
+				want = true
+			}
+		}
+		if got := l.in(s); got != want {
+			t.Errorf("in(%q) = %v, want %v", s, got, want)
+		}
+	}
+}
+
+func TestDescWord(t *testing.T) {
+	words := []string{"descr", "detail", "body", "jd"}
+	for _, s := range []string{"", "d", "jd", "JD", "xjD", "job-Description", "details", "detai", "DETAIL", "nobody", "bod", "desc", "des cr", "j", "posting-body", "a b c"} {
+		want := false
+		for _, w := range words {
+			want = want || strings.Contains(strings.ToLower(s), w)
+		}
+		if got := descWord(s); got != want {
+			t.Errorf("descWord(%q) = %v, want %v", s, got, want)
+		}
+	}
+}

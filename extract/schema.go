@@ -2,6 +2,8 @@ package extract
 
 import (
 	"encoding/json"
+	"iter"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -140,16 +142,27 @@ func textList(v any) []string {
 // splitSentences splits s after each '.', '!', '?' or ';' that a space and
 // a capital letter follow.
 func splitSentences(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i+2 < len(s); i++ {
-		if c := s[i]; (c == '.' || c == '!' || c == '?' || c == ';') && s[i+1] == ' ' && unicode.IsUpper(firstRune(s[i+2:])) {
-			out = append(out, s[start:i+1])
-			start = i + 2
-		}
-	}
-	return append(out, s[start:])
+	return slices.Collect(sentences(s))
 }
+
+// sentences yields the pieces splitSentences returns, without keeping them.
+func sentences(s string) iter.Seq[string] {
+	return func(yield func(string) bool) {
+		start := 0
+		for i := 0; i+2 < len(s); i++ {
+			if sentenceEnd[s[i]] && s[i+1] == ' ' && unicode.IsUpper(firstRune(s[i+2:])) {
+				if !yield(s[start : i+1]) {
+					return
+				}
+				start = i + 2
+			}
+		}
+		yield(s[start:])
+	}
+}
+
+// sentenceEnd are the bytes a sentence may end with.
+var sentenceEnd = [256]bool{'.': true, '!': true, '?': true, ';': true}
 
 // fromSchema fills the fields of p that are still empty from a schema.org
 // JobPosting object.

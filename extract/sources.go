@@ -213,17 +213,21 @@ func (x *extraction) applyLink(sc *scan) (string, string) {
 		if href == "" || strings.HasPrefix(href, "#") {
 			continue
 		}
+		// what the link says first: resolving every link of a page costs more
+		t := shortText(n, 60)
+		byText := applyText.MatchString(t)
+		if !byText && (byAttr != "" || !(applyAttr.MatchString(attr(n, "class")) || applyAttr.MatchString(attr(n, "id")) ||
+			applyAttr.MatchString(attr(n, "data-automation-id")) || applyAttr.MatchString(attr(n, "aria-label")))) {
+			continue
+		}
 		u := x.resolve(href)
 		if u == "" || u == x.opts.URL {
 			continue
 		}
-		if t := shortText(n, 60); applyText.MatchString(t) {
+		if byText {
 			return u, "page apply link " + strconv.Quote(t)
 		}
-		if byAttr == "" && (applyAttr.MatchString(attr(n, "class")) || applyAttr.MatchString(attr(n, "id")) ||
-			applyAttr.MatchString(attr(n, "data-automation-id")) || applyAttr.MatchString(attr(n, "aria-label"))) {
-			byAttr, why = u, "page apply link "+regionRule(n)
-		}
+		byAttr, why = u, "page apply link "+regionRule(n)
 	}
 	return byAttr, why
 }

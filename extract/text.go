@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"regexp"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -221,40 +220,6 @@ func isClean(s string) bool {
 	}
 	return !space || s == ""
 }
-
-// htmlToText turns a string that may hold HTML, possibly escaped once or twice
-// (JSON APIs and JSON-LD often carry "&lt;p&gt;…"), into plain text lines.
-func htmlToText(s string) string {
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	for range 2 {
-		if strings.Contains(s, "&lt;") && !strings.Contains(s, "<") {
-			s = html.UnescapeString(s)
-		}
-	}
-	if !htmlTagStart.MatchString(s) {
-		// plain text, perhaps with entities ("R&amp;D"): its line breaks
-		// are its structure, which an HTML parser would fold away
-		if strings.Contains(s, "&") {
-			s = html.UnescapeString(s)
-		}
-		return cleanLines(s)
-	}
-	nodes, err := html.ParseFragment(strings.NewReader(s), &html.Node{Type: html.ElementNode, Data: "div", DataAtom: atom.Div})
-	if err != nil {
-		return cleanLines(s)
-	}
-	var w lineWriter
-	for _, n := range nodes {
-		writeNode(&w, n, 0)
-	}
-	w.breakLine()
-	return strings.Join(w.lines, "\n")
-}
-
-// htmlTagStart matches the start of an HTML tag, comment or doctype.
-var htmlTagStart = regexp.MustCompile(`<[a-zA-Z/!]`)
 
 // cleanLines keeps the line breaks of plain text, collapsing the rest.
 func cleanLines(s string) string {
