@@ -379,8 +379,9 @@ func cardPostings(cards []card, opts Options) ([]Posting, error) {
 	var out []Posting
 	var errs []error
 	hints := classHints{}
+	base := newExtraction(opts).base
 	for _, c := range cards {
-		x := newExtraction(opts)
+		x := newExtractionAt(opts, base)
 		x.fromCard(c, hints)
 		p, err := x.finish()
 		if err != nil {

@@ -27,11 +27,17 @@ type extraction struct {
 }
 
 func newExtraction(opts Options) *extraction {
-	x := &extraction{opts: opts, p: Posting{Sources: map[string]Source{}, Rules: map[string]string{}}}
+	var base *url.URL
 	if u, err := url.Parse(opts.URL); err == nil && u.Scheme != "" {
-		x.base = u
+		base = u
 	}
-	return x
+	return newExtractionAt(opts, base)
+}
+
+// newExtractionAt is newExtraction with the page's address already parsed
+// (nil: none), for the cards of one page. base is only read.
+func newExtractionAt(opts Options, base *url.URL) *extraction {
+	return &extraction{opts: opts, base: base, p: Posting{Sources: map[string]Source{}, Rules: map[string]string{}}}
 }
 
 func (x *extraction) has(field string) bool { _, ok := x.p.Sources[field]; return ok }
@@ -114,6 +120,13 @@ func splitLocations(s string) []string {
 	s = moreLocations.ReplaceAllString(s, "")
 	// a line that ends in a comma goes on: "Seattle, WA,<br>USA"
 	s = strings.ReplaceAll(strings.ReplaceAll(s, ",\n", ", "), "\n,", ",")
+	if !strings.ContainsAny(s, ";|\n/•") {
+		// every separator holds one of these: most texts are one place
+		if s = strings.TrimSpace(s); s == "" {
+			return nil
+		}
+		return []string{s}
+	}
 	var out []string
 	for _, part := range locationSeparators.Split(s, -1) {
 		if part = strings.TrimSpace(part); part != "" {
