@@ -433,11 +433,5 @@ func fastSpecial(a atom.Atom) bool {
 // lookupTag returns the atom of tag name, in any case.
 func lookupTag(name string) atom.Atom {
 	var buf [16]byte
-	b := append(buf[:0], name...)
-	for i, c := range b {
-		if 'A' <= c && c <= 'Z' {
-			b[i] = c + 'a' - 'A'
-		}
-	}
-	return atom.Lookup(b)
+	return atom.Lookup(lowerASCII(buf[:0], name))
 }

@@ -129,11 +129,7 @@ func mayBeLabel(s string) bool {
 // lookup of string(lowerASCII(...)) allocates nothing.
 func lowerASCII(dst []byte, s string) []byte {
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		dst = append(dst, c)
+		dst = append(dst, lowerByte(s[i]))
 	}
 	return dst
 }

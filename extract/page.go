@@ -237,11 +237,7 @@ func hasPrefixFold(b []byte, prefix string) bool {
 		return false
 	}
 	for i := range len(prefix) {
-		c := b[i]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[i] {
+		if lowerByte(b[i]) != prefix[i] {
 			return false
 		}
 	}
@@ -405,17 +401,7 @@ func descWord(s string) bool {
 // containsFold reports whether s holds sub (lowercase ASCII), ignoring ASCII case.
 func containsFold(s, sub string) bool {
 	for i := 0; i+len(sub) <= len(s); i++ {
-		j := 0
-		for ; j < len(sub); j++ {
-			c := s[i+j]
-			if 'A' <= c && c <= 'Z' {
-				c += 'a' - 'A'
-			}
-			if c != sub[j] {
-				break
-			}
-		}
-		if j == len(sub) {
+		if hasPrefixFoldString(s[i:], sub) {
 			return true
 		}
 	}

@@ -143,11 +143,7 @@ func lowerByte(c byte) byte {
 // ignoring ASCII case.
 func hasPrefixFoldString(s, prefix string) bool {
 	for j := 0; j < len(prefix); j++ {
-		c := s[j]
-		if 'A' <= c && c <= 'Z' {
-			c += 'a' - 'A'
-		}
-		if c != prefix[j] {
+		if lowerByte(s[j]) != prefix[j] {
 			return false
 		}
 	}
