@@ -217,6 +217,16 @@ func (r *run) postings(key string, resp *fetch.Response, postings []extract.Post
 	return nil
 }
 
+// lockJob holds job num's stripe of jobLocks until the returned func is
+// called: between the books' decision on a copy and the write it calls
+// for, no other copy of the job is decided, so a copy that the books say
+// to merge always finds the first copy's record, pending or written.
+func (r *run) lockJob(num string) (unlock func()) {
+	m := &r.jobLocks[maphash.String(jobSeed, num)%uint64(len(r.jobLocks))]
+	m.Lock()
+	return m.Unlock
+}
+
 // validators are what a server said of a page for conditional requests.
 type validators struct{ etag, lastModified string }
 
@@ -240,6 +250,8 @@ func (r *run) posting(key string, v validators, p extract.Posting) error {
 	r.mu.Unlock()
 
 	now := r.start
+	unlock := r.lockJob(num)
+	defer unlock()
 	switch r.books.Fetched(num, cp) {
 	case ledger.Write:
 		rec := index.Record{ID: index.RecordID(r.site.Name, num), Site: r.site.Name, Posting: p, FirstSeen: now,
