@@ -9,7 +9,9 @@ import (
 	"log/slog"
 	"net/http"
 	"runtime"
+	"slices"
 	"strconv"
+	"strings"
 	"time"
 	"unicode/utf8"
 
@@ -38,6 +40,7 @@ type Server struct {
 	gate     *gate        // the searches running and waiting
 	pageSize int          // hits per search page: min(defaultPageSize, limits.MaxLimit)
 	handler  http.Handler
+	routes   []string // the patterns registered with handle, in order ("GET /api/search")
 }
 
 // SearchLimits bound the searches the server runs: how many at once, how
@@ -114,18 +117,17 @@ func New(ix index.Index, sites Sites, logger *slog.Logger, opts ...Option) *Serv
 	s.gate = newGate(s.limits.MaxConcurrent, s.limits.Queue, s.limits.QueueTimeout)
 	s.pageSize = min(defaultPageSize, s.limits.MaxLimit)
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/search", s.apiSearch)
-	mux.HandleFunc("GET /api/postings/{id}", s.apiPosting)
-	mux.HandleFunc("GET /api/sites", s.apiSites)
-	mux.HandleFunc("GET /api/sites/{name}", s.apiSite)
-	mux.HandleFunc("POST /api/sites/{name}/run", s.apiRun)
-	for path, method := range map[string]string{"/api/search": "GET", "/api/postings/{id}": "GET", "/api/sites": "GET",
-		"/api/sites/{name}": "GET", "/api/sites/{name}/run": "POST"} {
-		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
-			w.Header().Set("Allow", method)
-			writeError(w, http.StatusMethodNotAllowed, clip(r.Method)+" "+quoted(r.URL.Path)+": use "+method)
-		})
-	}
+	s.handle(mux, "GET /api/search", s.apiSearch)
+	s.handle(mux, "GET /api/postings/{id}", s.apiPosting)
+	s.handle(mux, "GET /api/sites", s.apiSites)
+	s.handle(mux, "GET /api/sites/{name}", s.apiSite)
+	s.handle(mux, "POST /api/sites/{name}/run", s.apiRun)
+	// the features kept in files of their own register their routes here
+	s.exportRoutes(mux)
+	s.alertRoutes(mux)
+	s.openapiRoutes(mux)
+	s.mcpRoutes(mux)
+	s.methodNotAllowed(mux)
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, http.StatusNotFound, "no such endpoint: "+clip(r.Method)+" "+quoted(r.URL.Path))
 	})
@@ -145,6 +147,41 @@ func New(ix index.Index, sites Sites, logger *slog.Logger, opts ...Option) *Serv
 	}))
 	s.handler = cop.Handler(mux)
 	return s
+}
+
+// handle registers h for pattern ("METHOD /path") and records the pattern:
+// Routes lists them, the OpenAPI test walks them, and a request to one of
+// their paths with another method is answered 405 with Allow.
+func (s *Server) handle(mux *http.ServeMux, pattern string, h http.HandlerFunc) {
+	mux.HandleFunc(pattern, h)
+	s.routes = append(s.routes, pattern)
+}
+
+// Routes returns the patterns of the server's routes ("GET /api/search").
+func (s *Server) Routes() []string { return slices.Clone(s.routes) }
+
+// methodNotAllowed answers a request to a registered path with a method it
+// does not have: 405, with Allow listing the ones it has.
+func (s *Server) methodNotAllowed(mux *http.ServeMux) {
+	allow := map[string][]string{}
+	var paths []string
+	for _, p := range s.routes {
+		method, path, ok := strings.Cut(p, " ")
+		if !ok {
+			continue
+		}
+		if allow[path] == nil {
+			paths = append(paths, path)
+		}
+		allow[path] = append(allow[path], method)
+	}
+	for _, path := range paths {
+		methods := strings.Join(allow[path], ", ")
+		mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", methods)
+			writeError(w, http.StatusMethodNotAllowed, clip(r.Method)+" "+quoted(r.URL.Path)+": use "+methods)
+		})
+	}
 }
 
 // ServeHTTP implements http.Handler.

