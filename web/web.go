@@ -125,6 +125,7 @@ func New(ix index.Index, sites Sites, logger *slog.Logger, opts ...Option) *Serv
 	// the features kept in files of their own register their routes here
 	s.exportRoutes(mux)
 	s.alertRoutes(mux)
+	s.deliveryRoutes(mux)
 	s.openapiRoutes(mux)
 	s.mcpRoutes(mux)
 	s.methodNotAllowed(mux)

@@ -50,6 +50,8 @@ type Config struct {
 	Search          SearchConfig     `yaml:"search"`
 	// Coordination is how daemons sharing this file coordinate.
 	Coordination CoordinationConfig `yaml:"coordination"`
+	// Alerts keeps saved searches and delivers their webhooks.
+	Alerts AlertsConfig `yaml:"alerts"`
 	// Hosts are per-host request caps over every site and every daemon.
 	Hosts []HostLimit    `yaml:"hosts"`
 	Sites []crawler.Site `yaml:"sites"`
