@@ -107,6 +107,9 @@ type Scheduler struct {
 	leaseTTL time.Duration
 	backend  string // "local" or "redis", for the metrics
 	cstats   coordCounters
+	// onRunFinished, when set, is called after each run ends (see
+	// WithRunFinished).
+	onRunFinished func(site string, r Run)
 
 	ctx    context.Context // parent of every run; cancelled by Stop
 	cancel context.CancelCauseFunc
@@ -150,6 +153,15 @@ type Option func(*Scheduler)
 // its own runs in process.
 func WithCoordinator(c coord.Coordinator, backend string, leaseTTL time.Duration) Option {
 	return func(s *Scheduler) { s.coord, s.backend, s.leaseTTL = c, backend, leaseTTL }
+}
+
+// WithRunFinished makes the scheduler call fn after every run of a site
+// has ended, whatever its outcome (what the run wrote is in the index),
+// outside the scheduler's locks and before Stop returns. fn runs in the
+// run's goroutine: the site's next run may start meanwhile, and calls for
+// different sites may overlap.
+func WithRunFinished(fn func(site string, r Run)) Option {
+	return func(s *Scheduler) { s.onRunFinished = fn }
 }
 
 // New returns a scheduler that crawls with runner. logger receives the
@@ -484,6 +496,9 @@ func (s *Scheduler) run(ctx context.Context, st *siteState, site crawler.Site, t
 		log.Warn("run finished, closing nothing", append(attrs, "suspect", stats.Suspect)...)
 	default:
 		log.Info("run finished", attrs...)
+	}
+	if s.onRunFinished != nil {
+		s.onRunFinished(site.Name, r)
 	}
 }
 

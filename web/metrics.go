@@ -138,6 +138,8 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()
+	s.deliveryMetrics(ctx, m) // when the server was given the webhook deliveries
+	s.writeExportMetrics(m)   // the exports of GET /api/export
 	if is, err := s.index.Stats(ctx); err != nil {
 		s.log.Warn("metrics: the index does not answer", "error", err)
 	} else {

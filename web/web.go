@@ -140,10 +140,10 @@ func New(ix index.Index, sites Sites, logger *slog.Logger, opts ...Option) *Serv
 	mux.HandleFunc("/", s.notFoundPage)
 	// A page on another origin must not start crawls through the
 	// visitor's browser (the API is on loopback, not out of reach).
-	// A refused request gets the API's JSON error, as every other refusal.
+	// A refused request gets the API's problem details, as every other refusal.
 	cop := http.NewCrossOriginProtection()
 	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		writeError(w, http.StatusForbidden, "cross-origin request refused: "+clip(r.Method)+" "+quoted(r.URL.Path)+
+		writeProblem(w, r, http.StatusForbidden, problemCrossOrigin, "cross-origin request refused: "+clip(r.Method)+" "+quoted(r.URL.Path)+
 			" may only be sent from this server's own pages (or by a client that sends no Origin or Sec-Fetch-Site header)")
 	}))
 	s.handler = cop.Handler(mux)
@@ -202,6 +202,9 @@ type statusRecorder struct {
 	status int
 }
 
+// Unwrap lets http.ResponseController reach the connection's writer.
+func (r *statusRecorder) Unwrap() http.ResponseWriter { return r.ResponseWriter }
+
 func (r *statusRecorder) WriteHeader(code int) {
 	r.status = code
 	r.ResponseWriter.WriteHeader(code)
@@ -219,14 +222,8 @@ func writeJSON(w http.ResponseWriter, status int, v any) {
 	enc.Encode(v)
 }
 
-// apiError is the body of every API error.
-type apiError struct {
-	Error string `json:"error"`
-}
-
-func writeError(w http.ResponseWriter, status int, msg string) {
-	writeJSON(w, status, apiError{Error: msg})
-}
+// apiError, writeError and writeProblem, the problem details every API
+// error is written as, are in problem.go.
 
 // echoLen is how much of a client's value a message repeats.
 const echoLen = 40

@@ -67,10 +67,10 @@ func commands() []command {
 		{"validate", "", "check the configuration and say what is wrong", runValidate},
 		{"config", "check [--json]", "print the configuration as resolved (defaults, paths, environment), secrets masked", runConfig},
 		{"add", "URL [--write]", "propose a site for a careers URL (a platform board, its result pages, or its sitemap)", runAdd},
-		{"export", "[QUERY] [--filter field=value]... [--format jsonl|csv|jsonld] [--out FILE|-]", "stream every matching posting out of the index", runExport},
-		{"import", "FILE.jsonl|-", "load an export back into the index", runImport},
+		{"export", "[QUERY] [--filter field=value]... [--sort field:asc|desc] [--all] [--format jsonl|csv|jsonld] [--out FILE|-] [--excel] [--server URL]", "stream every matching posting out of the index", runExport},
+		{"import", "FILE.jsonl|- [--batch N] [--json]", "load an export back into the index", runImport},
 		{"searches", "list|add|show|rm ...", "manage saved searches (alerts, feeds, webhooks)", runSearches},
-		{"mcp", "", "serve the index to AI agents over MCP (stdio)", runMCP},
+		{"mcp", "[--demo]", "serve the index to AI agents over MCP (stdio)", runMCP},
 		{"sites", "[--json]", "list the sites, configured and indexed, with their postings and last sighting", runSites},
 		{"remove", "SITE [--yes]", "delete a site's postings from the index (after a confirmation)", runRemove},
 		{"reindex", "[--allow-shrink] [--demo] [--json] [--quiet]", "rebuild the index from its postings and switch to it (blue/green)", runReindex},
@@ -212,6 +212,21 @@ var examples = map[string][]string{
 	"remove":      {"jobcrawl remove oldname", "jobcrawl remove oldname --yes"},
 	"healthcheck": {"jobcrawl healthcheck --server http://127.0.0.1:7800"},
 	"status":      {"jobcrawl status", "jobcrawl status --server http://10.0.0.5:7800 --json"},
+	"export": {
+		"jobcrawl export --all --out all.jsonl",
+		"jobcrawl export kubernetes --filter countries=Germany --format csv --excel --out k8s.csv",
+		"jobcrawl export --server http://127.0.0.1:7800 --format jsonld > postings.jsonld",
+	},
+	"import": {"jobcrawl import all.jsonl", "jobcrawl export --all | jobcrawl import - --config other.yaml"},
+	"searches": {
+		"jobcrawl searches add --name \"Go in Berlin\" golang --filter countries=Germany",
+		"jobcrawl searches add --name Go golang --webhook https://ntfy.sh/my-topic --format ntfy",
+		"jobcrawl searches list --server http://127.0.0.1:7800",
+	},
+	"mcp": {
+		"jobcrawl mcp --config /etc/jobcrawl/config.yaml",
+		"claude mcp add jobcrawl -- jobcrawl mcp --config $PWD/config.yaml",
+	},
 }
 
 // manual writes a command's help as a manual page: name, synopsis,

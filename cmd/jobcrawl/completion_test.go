@@ -32,7 +32,7 @@ func TestCompletionBash(t *testing.T) {
 		}
 		return strings.TrimSpace(string(out))
 	}
-	if got := complete("jobcrawl", "se"); got != "search" {
+	if got := complete("jobcrawl", "se"); got != "search searches" {
 		t.Errorf("jobcrawl se<TAB>: %q", got)
 	}
 	if got := complete("jobcrawl", "search", "--fa"); got != "--facet" {

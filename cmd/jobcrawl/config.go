@@ -444,6 +444,7 @@ func (c *Config) Validate() error {
 	}
 	c.Search.validate(&errs)
 	c.Coordination.validate(&errs)
+	c.Alerts.validateDeliveries(&errs)
 	hosts := map[string]int{}
 	for i, h := range c.Hosts {
 		at := fmt.Sprintf("hosts[%d]", i)

@@ -118,6 +118,7 @@ func runCrawl(ctx context.Context, e *env, args []string) error {
 	}
 	wg.Wait()
 	prog.done()
+	evaluateAfterCrawl(ctx, e, cfg, ix)
 
 	failed := false
 	for i, err := range errs {

@@ -87,7 +87,13 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 	defer co.Close()
 	c := newCrawler(cfg, ix, log)
 	c.Shared = co.Hosts()
-	sched := daemon.New(c, log, daemon.WithCoordinator(co, cfg.Coordination.Backend, cfg.leaseTTL()))
+	al, err := startAlerts(ctx, e, cfg, ix, addr)
+	if err != nil {
+		return err
+	}
+	defer al.close()
+	sched := daemon.New(c, log, daemon.WithCoordinator(co, cfg.Coordination.Backend, cfg.leaseTTL()),
+		daemon.WithRunFinished(al.runFinished))
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen: %w", err)
@@ -96,11 +102,12 @@ func runDaemon(ctx context.Context, e *env, args []string) error {
 		ln.Close()
 		return usagef("config %s: %v", cfg.path, err)
 	}
+	al.start(sched)
 	if !isLoopback(ln.Addr()) {
 		log.Warn("listening beyond loopback: whoever reaches this address can search and start crawls", "listen", ln.Addr().String())
 	}
 	srv := &http.Server{
-		Handler:           web.New(ix, sched, log, web.WithSearchLimits(cfg.Search.limits())),
+		Handler:           web.New(ix, sched, log, web.WithSearchLimits(cfg.Search.limits()), al.webOption(), deliveriesOption(al.store)),
 		ReadHeaderTimeout: 10 * time.Second,
 		ReadTimeout:       30 * time.Second,
 		WriteTimeout:      60 * time.Second,
@@ -144,6 +151,7 @@ wait:
 	wg.Go(func() { httpErr = srv.Shutdown(stopCtx) })
 	wg.Go(func() { runErr = sched.Stop(stopCtx) })
 	wg.Wait()
+	al.stop(stopCtx) // after the runs: what they wrote is evaluated once more
 	if httpErr != nil {
 		srv.Close()
 		log.Warn("stop: HTTP requests cut off", "error", httpErr)

@@ -345,6 +345,24 @@ func (ix *fakeIndex) fetch(body []byte) (int, any, *apiError) {
 			return 0, nil, e
 		}
 	}
+	// sort (Meilisearch v1.16+): "attribute:asc|desc", sortable attributes
+	// only, documents without the attribute last
+	type sortKey struct {
+		attr string
+		desc bool
+	}
+	var sorts []sortKey
+	for _, s := range req.Sort {
+		attr, dir, ok := strings.Cut(s, ":")
+		if !ok || (dir != "asc" && dir != "desc") {
+			return 0, nil, badRequest("invalid_document_sort", "Invalid syntax for the sort parameter: expected expression ending by `:asc` or `:desc`, found `%s`.", s)
+		}
+		if !slices.Contains(ix.sortable, attr) {
+			return 0, nil, badRequest("invalid_document_sort", "Attribute `%s` is not sortable. Available sortable attributes are: `%s`.",
+				attr, strings.Join(ix.sortable, ", "))
+		}
+		sorts = append(sorts, sortKey{attr, dir == "desc"})
+	}
 	var all []map[string]any
 	for _, id := range ix.order {
 		d := ix.docs[id]
@@ -354,6 +372,16 @@ func (ix *fakeIndex) fetch(body []byte) (int, any, *apiError) {
 		if expr == nil || Match(expr, d) {
 			all = append(all, d)
 		}
+	}
+	if len(sorts) > 0 {
+		slices.SortStableFunc(all, func(a, b map[string]any) int {
+			for _, k := range sorts {
+				if c := compareValues(a[k.attr], b[k.attr], k.desc); c != 0 {
+					return c
+				}
+			}
+			return 0
+		})
 	}
 	results := []map[string]any{}
 	for i := offset; i < len(all) && i < offset+limit; i++ {
