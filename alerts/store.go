@@ -151,7 +151,17 @@ type Store struct {
 	db   *bolt.DB
 	path string
 	now  func() time.Time
+	// urlCheck, when set, also checks every endpoint URL of a search being
+	// created (the deliverer's network rules: see SetURLCheck).
+	urlCheck func(string) error
 }
+
+// SetURLCheck makes Create also refuse an endpoint URL that check refuses,
+// such as one on a private network that alerts.allow_networks does not
+// list. The deliverer refuses such a destination at every attempt anyway;
+// this says so when the search is created. Call it before the store is
+// shared.
+func (st *Store) SetURLCheck(check func(url string) error) { st.urlCheck = check }
 
 var _ Outbox = (*Store)(nil)
 
@@ -429,6 +439,13 @@ func (st *Store) Create(ctx context.Context, ix index.Index, spec Spec) (Search,
 	s, generated, err := spec.validate(now)
 	if err != nil {
 		return s, nil, err
+	}
+	if st.urlCheck != nil {
+		for i, ep := range s.Endpoints {
+			if err := st.urlCheck(ep.URL); err != nil {
+				return s, nil, invalid("endpoints[%d].url %s: %v", i, clip(ep.URL), err)
+			}
+		}
 	}
 	var seen []index.Record
 	if !spec.Backfill {

@@ -690,7 +690,7 @@ func TestBadInput(t *testing.T) {
 		}
 		for _, c := range cases {
 			r := do(t, c.method, e.url+c.path)
-			if r.status != c.status || len(r.body) > 300 && strings.HasPrefix(c.path, "/api/") || longRun(r.body, 'x') {
+			if r.status != c.status || len(r.body) > 400 && strings.HasPrefix(c.path, "/api/") || longRun(r.body, 'x') {
 				t.Errorf("%s %s…: got %d, %d bytes: %.200s; want %d, short", c.method, c.path[:20], r.status, len(r.body), r.body, c.status)
 			}
 			if strings.HasPrefix(c.path, "/api/") && !strings.Contains(r.body, "…") {

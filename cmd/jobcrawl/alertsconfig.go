@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/jobcrawl/jobcrawl/alerts"
+	"github.com/jobcrawl/jobcrawl/alerts/webhook"
 	"github.com/jobcrawl/jobcrawl/crawler"
 	"github.com/jobcrawl/jobcrawl/daemon"
 	"github.com/jobcrawl/jobcrawl/index"
@@ -69,7 +70,19 @@ func (c *Config) digestAt() (alerts.DigestTime, error) {
 
 // openAlerts opens the alerts store of cfg.
 func openAlerts(cfg *Config) (*alerts.Store, error) {
-	return alerts.Open(cfg.alertsPath())
+	st, err := alerts.Open(cfg.alertsPath())
+	if err != nil {
+		return nil, err
+	}
+	// a webhook the deliverer would refuse is refused when it is created
+	nets, nerr := cfg.Alerts.allowNetworks()
+	st.SetURLCheck(func(u string) error {
+		if nerr != nil {
+			return nerr
+		}
+		return webhook.CheckURL(u, nets)
+	})
+	return st, nil
 }
 
 // daemonAlerts is the daemon's part of alerts: the store, the evaluation

@@ -65,6 +65,9 @@ func TestSearchesCLI(t *testing.T) {
 		{[]string{"searches", "add", "--webhook", "https://h.example", "--mode", "weekly"}, `mode "weekly"`},
 		{[]string{"searches", "add", "--mode", "daily"}, "--mode describes a webhook"},
 		{[]string{"searches", "add", "--realert", "always"}, `realert "always"`},
+		// a destination the deliverer would refuse is refused at once
+		{[]string{"searches", "add", "--webhook", "http://10.1.2.3/hook"}, "alerts.allow_networks"},
+		{[]string{"searches", "add", "--webhook", "http://127.0.0.1:9/hook"}, "alerts.allow_networks"},
 		{[]string{"searches", "add", "--filter", "status=closed"}, "open postings only"},
 		{[]string{"searches", "list", "--webhook", "https://h.example"}, "--webhook applies to searches add only"},
 		{[]string{"searches", "rm"}, "name one saved search"},
