@@ -97,89 +97,6 @@ func (a *alertsHandlers) base(r *http.Request) string {
 	return scheme + "://" + r.Host
 }
 
-// searchView is a saved search as the API shows it: no secrets, and
-// endpoint URLs with their paths masked (a Slack or Discord URL is a
-// credential).
-type savedSearchView struct {
-	ID            string            `json:"id"`
-	Name          string            `json:"name"`
-	Query         string            `json:"q"`
-	Filters       []string          `json:"filters"`
-	Sort          []string          `json:"sort"`
-	Realert       []string          `json:"realert"`
-	Created       time.Time         `json:"created_at"`
-	Endpoints     []endpointView    `json:"endpoints"`
-	LastEvaluated *time.Time        `json:"last_evaluated,omitempty"`
-	Matches       int               `json:"matches"`
-	Feeds         feedLinks         `json:"feeds"`
-	Messages      map[string]int    `json:"messages,omitempty"`
-	Recent        []alerts.Posting  `json:"recent,omitempty"`
-	Secrets       map[string]string `json:"secrets,omitempty"` // generated ones, at creation only
-}
-
-type endpointView struct {
-	ID             string `json:"id"`
-	URL            string `json:"url"`
-	Format         string `json:"format"`
-	Mode           string `json:"mode"`
-	Secret         string `json:"secret"` // masked
-	Disabled       bool   `json:"disabled"`
-	DisabledReason string `json:"disabled_reason,omitempty"`
-}
-
-type feedLinks struct {
-	Atom string `json:"atom"`
-	RSS  string `json:"rss"`
-	JSON string `json:"json"`
-	Page string `json:"page"`
-}
-
-func linksOf(base, id string) feedLinks {
-	return feedLinks{Atom: base + "/feeds/" + id + ".atom", RSS: base + "/feeds/" + id + ".rss", JSON: base + "/feeds/" + id + ".json",
-		Page: base + "/searches/" + id}
-}
-
-// MaskURL shows an endpoint URL's scheme and host, and of its path only
-// the last 4 characters.
-func MaskURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil || u.Host == "" {
-		return "…"
-	}
-	out := u.Scheme + "://" + u.Host
-	if p := u.Path + u.RawQuery; len(p) > 1 {
-		tail := p
-		if len(tail) > 4 {
-			tail = tail[len(tail)-4:]
-		}
-		out += "/…" + tail
-	}
-	return out
-}
-
-func viewOf(s alerts.Search, base string) savedSearchView {
-	v := savedSearchView{ID: s.ID, Name: s.Name, Query: s.Query, Filters: s.Filters, Sort: s.Sort, Realert: s.Realert,
-		Created: s.Created, Matches: s.Matches, Feeds: linksOf(base, s.ID), Endpoints: []endpointView{}}
-	for _, x := range []*[]string{&v.Filters, &v.Sort, &v.Realert} {
-		if *x == nil {
-			*x = []string{}
-		}
-	}
-	if !s.LastEvaluated.IsZero() {
-		t := s.LastEvaluated
-		v.LastEvaluated = &t
-	}
-	for _, ep := range s.Endpoints {
-		secret := ""
-		if len(ep.Secrets) > 0 {
-			secret = alerts.MaskSecret(ep.Secrets[0])
-		}
-		v.Endpoints = append(v.Endpoints, endpointView{ID: ep.ID, URL: MaskURL(ep.URL), Format: ep.Format, Mode: ep.Mode,
-			Secret: secret, Disabled: ep.Disabled, DisabledReason: ep.DisabledReason})
-	}
-	return v
-}
-
 // storeFailed logs a store failure and answers 500 without its details.
 func (a *alertsHandlers) storeFailed(w http.ResponseWriter, what string, err error) {
 	a.s.log.Error("saved searches: "+what, "error", err)
@@ -196,11 +113,11 @@ func (a *alertsHandlers) list(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	out := struct {
-		Searches []savedSearchView `json:"searches"`
-	}{Searches: []savedSearchView{}}
+		Searches []alerts.View `json:"searches"`
+	}{Searches: []alerts.View{}}
 	base := a.base(r)
 	for _, s := range list {
-		out.Searches = append(out.Searches, viewOf(s, base))
+		out.Searches = append(out.Searches, s.View(base))
 	}
 	writeJSON(w, http.StatusOK, out)
 }
@@ -227,7 +144,7 @@ func (a *alertsHandlers) create(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	a.save(w, r, spec, func(s alerts.Search, secrets map[string]string) {
-		v := viewOf(s, a.base(r))
+		v := s.View(a.base(r))
 		if len(secrets) > 0 {
 			v.Secrets = secrets
 		}
@@ -311,7 +228,7 @@ func (a *alertsHandlers) get(w http.ResponseWriter, r *http.Request) {
 		a.storeFailed(w, "reading the saved search", err)
 		return
 	}
-	v := viewOf(s, a.base(r))
+	v := s.View(a.base(r))
 	v.Messages = counts
 	v.Recent = []alerts.Posting{}
 	for _, e := range entries {
@@ -504,7 +421,7 @@ func pageQuery(v url.Values) string {
 type savedPageView struct {
 	Title        string
 	AssetVersion string
-	Search       savedSearchView
+	Search       alerts.View
 	Describe     string
 	SearchURL    string
 	Hits         []hitView
@@ -581,7 +498,7 @@ func (a *alertsHandlers) savedPage(w http.ResponseWriter, r *http.Request) {
 			u.Add("f", f[:i]+":"+f[i+1:])
 		}
 	}
-	view := savedPageView{Title: s.Name, AssetVersion: assetVersion, Search: viewOf(s, a.base(r)),
+	view := savedPageView{Title: s.Name, AssetVersion: assetVersion, Search: s.View(a.base(r)),
 		Describe: describe(s.Query, s.Filters), SearchURL: "/?" + u.Encode(), Created: r.URL.Query().Get("saved") == "1"}
 	for _, e := range entries {
 		rec := index.Record{ID: e.Posting.ID, FirstSeen: e.Posting.FirstSeen}

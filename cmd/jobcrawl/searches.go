@@ -18,7 +18,6 @@ import (
 	"github.com/jobcrawl/jobcrawl/alerts"
 	"github.com/jobcrawl/jobcrawl/index"
 	"github.com/jobcrawl/jobcrawl/index/embedded"
-	"github.com/jobcrawl/jobcrawl/web"
 )
 
 // searchesFlags are the flags of `jobcrawl searches`, with the
@@ -198,62 +197,6 @@ func (c *Config) publicBase() string {
 	return "http://" + c.Daemon.Listen
 }
 
-// searchJSON is a saved search as the commands print it: as the API
-// shows it (secrets masked), with the generated ones once at creation.
-type searchJSON struct {
-	ID            string            `json:"id"`
-	Name          string            `json:"name"`
-	Query         string            `json:"q"`
-	Filters       []string          `json:"filters"`
-	Sort          []string          `json:"sort"`
-	Realert       []string          `json:"realert"`
-	Created       time.Time         `json:"created_at"`
-	Endpoints     []endpointJSON    `json:"endpoints"`
-	LastEvaluated *time.Time        `json:"last_evaluated,omitempty"`
-	Matches       int               `json:"matches"`
-	Feeds         map[string]string `json:"feeds"`
-	Messages      map[string]int    `json:"messages,omitempty"`
-	Recent        []alerts.Posting  `json:"recent,omitempty"`
-	Secrets       map[string]string `json:"secrets,omitempty"`
-}
-
-type endpointJSON struct {
-	ID             string `json:"id"`
-	URL            string `json:"url"`
-	Format         string `json:"format"`
-	Mode           string `json:"mode"`
-	Secret         string `json:"secret"`
-	Disabled       bool   `json:"disabled"`
-	DisabledReason string `json:"disabled_reason,omitempty"`
-}
-
-func searchJSONOf(s alerts.Search, base string) searchJSON {
-	j := searchJSON{ID: s.ID, Name: s.Name, Query: s.Query, Filters: orEmpty(s.Filters), Sort: orEmpty(s.Sort),
-		Realert: orEmpty(s.Realert), Created: s.Created, Matches: s.Matches, Endpoints: []endpointJSON{},
-		Feeds: map[string]string{"atom": base + "/feeds/" + s.ID + ".atom", "rss": base + "/feeds/" + s.ID + ".rss",
-			"json": base + "/feeds/" + s.ID + ".json", "page": base + "/searches/" + s.ID}}
-	if !s.LastEvaluated.IsZero() {
-		t := s.LastEvaluated
-		j.LastEvaluated = &t
-	}
-	for _, ep := range s.Endpoints {
-		sec := ""
-		if len(ep.Secrets) > 0 {
-			sec = alerts.MaskSecret(ep.Secrets[0])
-		}
-		j.Endpoints = append(j.Endpoints, endpointJSON{ID: ep.ID, URL: web.MaskURL(ep.URL), Format: ep.Format, Mode: ep.Mode,
-			Secret: sec, Disabled: ep.Disabled, DisabledReason: ep.DisabledReason})
-	}
-	return j
-}
-
-func orEmpty(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
-}
-
 func writeSearchJSON(w io.Writer, v any) error {
 	enc := json.NewEncoder(w)
 	enc.SetIndent("", "  ")
@@ -279,7 +222,7 @@ func searchesAdd(ctx context.Context, e *env, cfg *Config, spec alerts.Spec, asJ
 	if err != nil {
 		return searchError(err)
 	}
-	j := searchJSONOf(s, cfg.publicBase())
+	j := s.View(cfg.publicBase())
 	if len(secrets) > 0 {
 		j.Secrets = secrets
 	}
@@ -288,12 +231,12 @@ func searchesAdd(ctx context.Context, e *env, cfg *Config, spec alerts.Spec, asJ
 
 // printAdded prints a saved search just created, with the secrets it
 // generated (shown this once).
-func printAdded(e *env, j searchJSON, backfill, asJSON bool) error {
+func printAdded(e *env, j alerts.View, backfill, asJSON bool) error {
 	if asJSON {
 		return writeSearchJSON(e.stdout, j)
 	}
 	fmt.Fprintf(e.stdout, "Saved search %s (%s).\n", j.ID, j.Name)
-	fmt.Fprintf(e.stdout, "Feeds (served by the daemon):\n  %s\n  %s\n  %s\n", j.Feeds["atom"], j.Feeds["rss"], j.Feeds["json"])
+	fmt.Fprintf(e.stdout, "Feeds (served by the daemon):\n  %s\n  %s\n  %s\n", j.Feeds.Atom, j.Feeds.RSS, j.Feeds.JSON)
 	for _, ep := range j.Endpoints {
 		fmt.Fprintf(e.stdout, "Webhook %s: %s (%s, %s)\n", ep.ID, ep.URL, ep.Format, ep.Mode)
 		if sec, ok := j.Secrets[ep.ID]; ok {
@@ -313,18 +256,18 @@ func searchesList(ctx context.Context, e *env, cfg *Config, st *alerts.Store, as
 	if err != nil {
 		return err
 	}
-	out := []searchJSON{}
+	out := []alerts.View{}
 	for _, s := range list {
-		out = append(out, searchJSONOf(s, cfg.publicBase()))
+		out = append(out, s.View(cfg.publicBase()))
 	}
 	return printSearches(e, out, asJSON)
 }
 
 // printSearches prints the list of saved searches.
-func printSearches(e *env, list []searchJSON, asJSON bool) error {
+func printSearches(e *env, list []alerts.View, asJSON bool) error {
 	if asJSON {
 		return writeSearchJSON(e.stdout, struct {
-			Searches []searchJSON `json:"searches"`
+			Searches []alerts.View `json:"searches"`
 		}{list})
 	}
 	if len(list) == 0 {
@@ -367,7 +310,7 @@ func searchesShow(ctx context.Context, e *env, cfg *Config, st *alerts.Store, id
 	if err != nil {
 		return err
 	}
-	j := searchJSONOf(s, cfg.publicBase())
+	j := s.View(cfg.publicBase())
 	j.Messages, j.Recent = counts, []alerts.Posting{}
 	for _, en := range entries {
 		j.Recent = append(j.Recent, en.Posting)
@@ -376,7 +319,7 @@ func searchesShow(ctx context.Context, e *env, cfg *Config, st *alerts.Store, id
 }
 
 // printSearch prints one saved search with its messages and recent matches.
-func printSearch(e *env, j searchJSON, asJSON bool) error {
+func printSearch(e *env, j alerts.View, asJSON bool) error {
 	if asJSON {
 		return writeSearchJSON(e.stdout, j)
 	}
@@ -391,7 +334,7 @@ func printSearch(e *env, j searchJSON, asJSON bool) error {
 	}
 	fmt.Fprintf(w, "  created:  %s\n", j.Created.Local().Format("2006-01-02 15:04"))
 	fmt.Fprintf(w, "  matches:  %d recorded\n", j.Matches)
-	fmt.Fprintf(w, "  feeds:    %s  %s  %s\n", j.Feeds["atom"], j.Feeds["rss"], j.Feeds["json"])
+	fmt.Fprintf(w, "  feeds:    %s  %s  %s\n", j.Feeds.Atom, j.Feeds.RSS, j.Feeds.JSON)
 	for _, ep := range j.Endpoints {
 		state := "enabled"
 		if ep.Disabled {
@@ -505,14 +448,14 @@ func remoteSearches(ctx context.Context, e *env, server, sub, id string, spec *a
 		return nil
 	case "list":
 		var out struct {
-			Searches []searchJSON `json:"searches"`
+			Searches []alerts.View `json:"searches"`
 		}
 		if err := json.Unmarshal(data, &out); err != nil {
 			return fmt.Errorf("searches %s: %w", base.Host, err)
 		}
 		return printSearches(e, out.Searches, asJSON)
 	}
-	var j searchJSON
+	var j alerts.View
 	if err := json.Unmarshal(data, &j); err != nil {
 		return fmt.Errorf("searches %s: %w", base.Host, err)
 	}

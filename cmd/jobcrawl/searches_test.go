@@ -26,7 +26,7 @@ func TestSearchesCLI(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("add: exit %d\n%s", code, errOut)
 	}
-	var added searchJSON
+	var added alerts.View
 	if err := json.Unmarshal([]byte(out), &added); err != nil {
 		t.Fatalf("add --json: %v\n%s", err, out)
 	}
@@ -119,15 +119,15 @@ func TestCrawlEvaluatesSavedSearches(t *testing.T) {
 	if code != exitOK {
 		t.Fatalf("add: exit %d %s", code, errOut)
 	}
-	var s searchJSON
+	var s alerts.View
 	json.Unmarshal([]byte(out), &s)
-	show := func() searchJSON {
+	show := func() alerts.View {
 		t.Helper()
 		code, out, errOut := jobcrawl(t, "searches", "show", s.ID, "--config", cfg, "--json")
 		if code != exitOK {
 			t.Fatalf("show: exit %d %s", code, errOut)
 		}
-		var got searchJSON
+		var got alerts.View
 		json.Unmarshal([]byte(out), &got)
 		return got
 	}
@@ -207,7 +207,7 @@ func TestDaemonEvaluatesAfterRuns(t *testing.T) {
 	run(1)
 	// the store is the daemon's: the command goes through its API
 	code, out, errOut := jobcrawl(t, "searches", "add", "--server", base, "--name", "all", "--webhook", "https://hooks.example/x", "--json")
-	var s searchJSON
+	var s alerts.View
 	if err := json.Unmarshal([]byte(out), &s); code != exitOK || err != nil || !strings.HasPrefix(s.Secrets[s.Endpoints[0].ID], "whsec_") {
 		t.Fatalf("add --server: exit %d %v\n%s%s", code, err, out, errOut)
 	}
@@ -225,7 +225,7 @@ func TestDaemonEvaluatesAfterRuns(t *testing.T) {
 	nj.Number, nj.ReqID, nj.Title = "880001", "R880001", "Daemon-found role"
 	site.Add(&nj)
 	run(2)
-	var got searchJSON
+	var got alerts.View
 	poll(t, "the evaluation", func() bool { getJSON(t, base+"/api/searches/"+s.ID, &got); return got.Matches >= 1 })
 	if got.Matches != 1 || got.Recent[0].Title != "Daemon-found role" {
 		t.Errorf("recorded %d: %+v", got.Matches, got.Recent)
