@@ -233,28 +233,14 @@ func remoteExport(ctx context.Context, server string, q index.Query, format expo
 	if err != nil || (base.Scheme != "http" && base.Scheme != "https") || base.Host == "" {
 		return usagef("--server: %q is not an http(s) URL", server)
 	}
-	params := url.Values{}
-	if q.Text != "" {
-		params.Set("q", q.Text)
-	}
-	for _, f := range q.Filters {
-		for _, v := range f.Values {
-			params.Add("filter", f.Field+"="+v)
-		}
-	}
-	for _, s := range q.Sort {
-		dir := "asc"
-		if s.Desc {
-			dir = "desc"
-		}
-		params.Add("sort", s.Field+":"+dir)
+	// the search's parameters, without its page and facets
+	params := queryParams(q)
+	for _, k := range []string{"limit", "offset", "facet"} {
+		params.Del(k)
 	}
 	params.Set("format", string(format))
 	if excel {
 		params.Set("excel", "true")
-	}
-	if !q.HasFilter("status") {
-		params.Set("all", "true")
 	}
 	u := base.JoinPath("/api/export")
 	u.RawQuery = params.Encode()
