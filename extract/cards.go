@@ -379,7 +379,7 @@ func cardPostings(cards []card, opts Options) ([]Posting, error) {
 	var out []Posting
 	var errs []error
 	hints := classHints{}
-	base := newExtraction(opts).base
+	base := pageBase(opts)
 	for _, c := range cards {
 		x := newExtractionAt(opts, base)
 		x.fromCard(c, hints)

@@ -25,7 +25,7 @@ type descLine struct {
 
 // regionLines are the lines of the page's segments inside region.
 func (sc *scan) regionLines(region *html.Node) []descLine {
-	var out []descLine
+	out := make([]descLine, 0, len(sc.segs)) // room for all: no regrowth
 	for i := range sc.segs {
 		s := &sc.segs[i]
 		if region != nil && !contains(region, s.node) {
@@ -60,6 +60,7 @@ func textLines(text string) []descLine {
 var (
 	// chromeLine is a line of a page's furniture: sharing, navigation
 	// between results, saving, printing.
+	// chromeFirst (line_screen.go) lists the first words of chromeLine: change both
 	chromeLine = mustFilter(`(?i)^\W*(share( this)?( job| position| posting| opportunity| role)?( on (linkedin|facebook|twitter|x|xing|whatsapp|email))?|share via \w+|tweet( this)?|email (a|to a) friend|send to a friend|email this job|copy link|copy job link|print( this)?( job)?|save( this)?( job)?|saved|bookmark|back( to (the )?(search results|results|jobs|job search|job list|all jobs|search|listings?|careers))?|(prev(ious)?|next)( job| posting)?|(prev(ious)?( job)?\W+)?job \d+ of [\d,]+(\W+next)?|follow us|linkedin|facebook|twitter|xing|instagram|refer a friend|not the right fit\W*|view all jobs|see all jobs|similar jobs|apply later)\W*$`)
 	// chromeLead is the navigation a page copied as one line starts with:
 	// "Back to search results Prev Job 94 of 500 Next".
@@ -75,7 +76,7 @@ var (
 // cleanDescription joins lines into a description: the title and the
 // page's furniture left out (see the top of this file).
 func cleanDescription(lines []descLine, title string) string {
-	kept := lines[:0:0]
+	kept := make([]descLine, 0, len(lines))
 	titleKey := strings.ToLower(title)
 	for i, l := range lines {
 		t := strings.TrimSpace(l.text)
@@ -138,7 +139,7 @@ func furniture(t string) bool {
 	if len(t) > 300 {
 		return false
 	}
-	if len(t) <= 60 && (applyText.MatchString(t) || chromeLine.MatchString(t)) {
+	if len(t) <= 60 && (applyFirst.mayMatch(t) && applyText.MatchString(t) || chromeFirst.mayMatch(t) && chromeLine.MatchString(t)) {
 		return true
 	}
 	return containsFold(t, "cookie") && cookieLine.MatchString(t)

@@ -4,7 +4,6 @@ import (
 	"net/url"
 
 	"golang.org/x/net/html"
-	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -27,11 +26,21 @@ type extraction struct {
 }
 
 func newExtraction(opts Options) *extraction {
-	var base *url.URL
+	x := newExtractionAt(opts, pageBase(opts))
+	// a posting page fills 15–20 fields: maps sized for them up front are
+	// not rebuilt as they fill (a card's few fit the smallest map)
+	x.p.Sources, x.p.Rules = make(map[string]Source, pageFields), make(map[string]string, pageFields)
+	return x
+}
+
+const pageFields = 24
+
+// pageBase is the page's address, parsed; nil when it has none.
+func pageBase(opts Options) *url.URL {
 	if u, err := url.Parse(opts.URL); err == nil && u.Scheme != "" {
-		base = u
+		return u
 	}
-	return newExtractionAt(opts, base)
+	return nil
 }
 
 // newExtractionAt is newExtraction with the page's address already parsed
@@ -112,7 +121,7 @@ func (x *extraction) setLocations(values []string, src Source) {
 	}
 }
 
-var titleWorkplace = regexp.MustCompile(`(?i)\((remote|hybrid)\)|[-–|,]\s*(remote|hybrid)\s*$`)
+var titleWorkplace = mustFilter(`(?i)\((remote|hybrid)\)|[-–|,]\s*(remote|hybrid)\s*$`) // run only on titles that say remote or hybrid
 
 // splitLocations splits one text holding several locations ("Houston, TX;
 // Austin, TX", "Redmond, WA +2 more") into its parts.

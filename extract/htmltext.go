@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -77,7 +78,10 @@ func fragmentTextTree(s string) string {
 // dropped. (The builder also drops a newline that opens a <pre>; that needs
 // nothing here: a <pre> starts a line, where leading space is dropped.)
 func fragmentTextFast(s string) (text string, ok bool) {
-	var f fastFragment
+	// the lines are written joined, into a buffer the text nearly always
+	// fits in (tags and entities are longer than what they give; only an
+	// invalid byte, which becomes U+FFFD, can grow it)
+	f := fastFragment{w: lineWriter{joined: true, cur: make([]byte, 0, len(s))}}
 	for i := 0; i < len(s); {
 		if s[i] != '<' {
 			j := strings.IndexByte(s[i:], '<')
@@ -115,7 +119,7 @@ func fragmentTextFast(s string) (text string, ok bool) {
 		}
 	}
 	f.w.breakLine()
-	return strings.Join(f.w.lines, "\n"), true
+	return string(bytes.TrimSuffix(f.w.cur, []byte{'\n'})), true
 }
 
 // tokenText is the text of a run of s between tags as the tree holds it:

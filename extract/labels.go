@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"regexp"
 	"sort"
 	"strconv"
@@ -69,6 +70,8 @@ var (
 	labelField   = map[string]string{}   // normalised label → field
 	labelsByWord = map[string][]string{} // first word → labels starting with it, longest first
 	maxLabelLen  int                     // the longest label, in bytes
+	// labelFirstByte are the first bytes of labelsByWord's words
+	labelFirstByte [256]bool
 )
 
 func init() {
@@ -83,8 +86,11 @@ func init() {
 			labelsByWord[w] = append(labelsByWord[w], l)
 		}
 	}
-	for _, ls := range labelsByWord {
+	for w, ls := range labelsByWord {
 		sort.Slice(ls, func(i, j int) bool { return len(ls[i]) > len(ls[j]) })
+		if w != "" {
+			labelFirstByte[w[0]] = true
+		}
 	}
 }
 
@@ -100,6 +106,17 @@ func firstWord(s string) string {
 func labelOf(s string) (field, norm string, ok bool) {
 	if len(s) > maxLabelLen+8 || !mayBeLabel(s) {
 		return "", "", false
+	}
+	if isClean(s) {
+		// clean ASCII: normLabel's steps on a buffer on the stack, so that
+		// a line that is no label allocates nothing (norm is only read
+		// with ok)
+		var buf [64]byte
+		b := bytes.TrimSpace(bytes.TrimRight(lowerASCII(buf[:0], s), ":*"))
+		if field, ok = labelField[string(b)]; ok {
+			norm = string(b)
+		}
+		return field, norm, ok
 	}
 	norm = normLabel(s)
 	field, ok = labelField[norm]
@@ -119,9 +136,34 @@ func mayBeLabel(s string) bool {
 	} else {
 		w = strings.TrimRight(s, ":*")
 	}
+	return isLabelWordASCII(w)
+}
+
+// isLabelWordASCII reports whether the ASCII word w, lowered, is the first
+// word of a label. Most words fail on their first byte, without a lookup.
+func isLabelWordASCII(w string) bool {
+	if w != "" && !labelFirstByte[lowerByte(w[0])] {
+		return false
+	}
 	var buf [32]byte
 	_, ok := labelsByWord[string(lowerASCII(buf[:0], w))]
 	return ok
+}
+
+// indexColon is strings.IndexAny(s, ":：") or, with space, strings.IndexAny(s,
+// " :："), which run rune by rune because "：" is not ASCII. No byte of a
+// multi-byte character is ASCII or 0xEF, the lead byte of "：", so a byte
+// search finds the same first index, valid UTF-8 or not.
+func indexColon(s string, space bool) int {
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c == ':' || c == ' ' && space:
+			return i
+		case c == 0xEF && strings.HasPrefix(s[i:], "："):
+			return i
+		}
+	}
+	return -1
 }
 
 // lowerASCII appends s, ASCII letters lowered, to dst. For ASCII text it
@@ -296,12 +338,11 @@ var labelSeparator = regexp.MustCompile(`^\s*[:：\-–]?\s*`)
 func splitLabelled(line string) []labelValue {
 	// most lines do not start with a label: look at the first word alone
 	w := line
-	if i := strings.IndexAny(line, " :："); i >= 0 {
+	if i := indexColon(line, true); i >= 0 {
 		w = line[:i]
 	}
 	if isASCII(w) {
-		var buf [32]byte
-		if _, ok := labelsByWord[string(lowerASCII(buf[:0], w))]; !ok {
+		if !isLabelWordASCII(w) {
 			return nil
 		}
 	} else if _, ok := labelsByWord[strings.ToLower(w)]; !ok {

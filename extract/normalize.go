@@ -277,7 +277,9 @@ var currencySymbols = []struct{ sym, code string }{
 var (
 	currencyCode = mustFilter(`\b(USD|EUR|GBP|CAD|AUD|NZD|CHF|JPY|CNY|INR|SGD|HKD|SEK|NOK|DKK|PLN|CZK|ILS|BRL|MXN|ZAR|KRW|TWD|AED|SAR|HUF|RON|TRY)\b`)
 	amount       = mustFilter(`(\d{1,2}(?:,\d{2})+,\d{3}|\d{1,3}(?:[,.' \x{00a0}\x{202f}]\d{3})+|\d+)(?:[.,](\d{1,2}))?\s*([kKmM]\b)?`)
-	periodWords  = []struct {
+	// periodWords are read by hand by salaryPeriodFast (salary_period.go,
+	// periodRules): change both, and TestSalaryPeriod's words
+	periodWords = []struct {
 		re     *filteredRegexp
 		period string
 	}{
@@ -349,12 +351,7 @@ func ParseSalary(s string) (sal Salary, ok bool) {
 	if sal.Min > sal.Max {
 		sal.Min, sal.Max = sal.Max, sal.Min
 	}
-	for _, p := range periodWords {
-		if p.re.MatchString(s) {
-			sal.Period = p.period
-			break
-		}
-	}
+	sal.Period = salaryPeriod(s)
 	if sal.Period == "" {
 		sal.Period = guessPeriod(sal.Max)
 	}
@@ -407,7 +404,20 @@ func parseNumber(s string) (float64, bool) {
 	return 0, false
 }
 
+// idSeparator separates the ids of one text; splitIDs reads it by hand
+// (isIDSeparator), as one expression run per id-like text cost more than
+// the rest of splitting it.
 var idSeparator = mustFilter(`[\s,;|]+`)
+
+// isIDSeparator reports whether r is one of idSeparator's characters (\s
+// is \t \n \f \r and space).
+func isIDSeparator(r rune) bool {
+	switch r {
+	case '\t', '\n', '\f', '\r', ' ', ',', ';', '|':
+		return true
+	}
+	return false
+}
 
 // ValidJobNumber reports whether s looks like a job number: one token of
 // letters, digits and - _ . : / # +, holding a digit, up to 64 characters, and
@@ -466,7 +476,9 @@ func dateLike(s string) bool {
 // splitIDs splits "322695 1072519" into the job number and the other ids.
 func splitIDs(s string) []string {
 	var out []string
-	for _, f := range idSeparator.Split(cleanString(s), -1) {
+	// the runs between separators, as idSeparator.Split gives them less
+	// the empty ones, which are dropped below anyway
+	for _, f := range strings.FieldsFunc(cleanString(s), isIDSeparator) {
 		f = strings.Trim(f, "#:()[]")
 		if f != "" {
 			out = append(out, f)

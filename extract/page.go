@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"strings"
 	"unicode"
+	"unicode/utf8"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -261,11 +262,16 @@ type scan struct {
 	links []*html.Node
 }
 
+// descClass is read by hand for ASCII by descClassASCII (descSuffixes):
+// change both.
 var descClass = mustFilter(`(?i)(^|\s)[\w-]*((job|position|posting|vacancy)[-_]?)?(description|job[-_]?details|posting[-_]?body|job[-_]?body|jd[-_]?(content|body|info))($|\s)`)
 
 func scanPage(root *html.Node) *scan {
 	sc := &scan{root: root, metas: map[string]string{}}
-	var sb segmentBuilder
+	// a posting page gives some 60–70 segments: room for them up front
+	// spares the slice's regrowths (a segment holds pointers, so each copy
+	// is scanned by the collector too)
+	sb := segmentBuilder{segs: make([]segment, 0, 64)}
 	sc.walk(root, &sb, 0, false, false)
 	sb.flush()
 	sc.segs = sb.segs
@@ -373,8 +379,55 @@ func descLike(s string) bool {
 	if len(s) < 2 || !descWord(s) {
 		return false
 	}
+	if m, ok := descClassASCII(s); ok {
+		return m
+	}
 	return descClass.MatchString(s)
 }
+
+// descClassASCII is descClass for ASCII text (ok false for other text:
+// under (?i) \w takes two non-ASCII letters). The expression's leading
+// [\w-]* takes any optional job/position prefix, so it matches a class
+// name (between white space, as \s: \t \n \f \r and space) made of word
+// characters and hyphens that ends with one of descSuffixes.
+func descClassASCII(s string) (match, ok bool) {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false, false
+		}
+	}
+	for i := 0; i < len(s); {
+		for i < len(s) && isRegexpSpace(s[i]) {
+			i++
+		}
+		j := i
+		word := true
+		for j < len(s) && !isRegexpSpace(s[j]) {
+			word = word && (isWordByte(s[j]) || s[j] == '-')
+			j++
+		}
+		if word && j > i {
+			for _, suf := range descSuffixes {
+				if j-i >= len(suf) && equalFoldASCII(s[j-len(suf):j], suf) {
+					return true, true
+				}
+			}
+		}
+		i = j
+	}
+	return false, true
+}
+
+// descSuffixes are the names descClass ends a class name with.
+var descSuffixes = func() []string {
+	out := []string{"description"}
+	for _, pair := range [][2]string{{"job", "details"}, {"posting", "body"}, {"job", "body"}, {"jd", "content"}, {"jd", "body"}, {"jd", "info"}} {
+		for _, sep := range []string{"", "-", "_"} {
+			out = append(out, pair[0]+sep+pair[1])
+		}
+	}
+	return out
+}()
 
 // descWord reports whether s holds "descr", "detail", "body" or "jd",
 // ignoring ASCII case, in one pass over s.
@@ -399,11 +452,34 @@ func descWord(s string) bool {
 }
 
 // containsFold reports whether s holds sub (lowercase ASCII), ignoring ASCII case.
+// It is asked of every line of a page ("cookie", "no longer"), so it looks
+// only where sub's first byte is, in either case, found with
+// strings.IndexByte.
 func containsFold(s, sub string) bool {
-	for i := 0; i+len(sub) <= len(s); i++ {
+	if sub == "" {
+		return true
+	}
+	c, up := sub[0], sub[0]
+	if 'a' <= c && c <= 'z' {
+		up = c - ('a' - 'A')
+	}
+	last := len(s) - len(sub) // the last place sub can start
+	lo, hi := -1, -1          // the next c and up at or after i; -1: to find
+	for i := 0; i <= last; {
+		if lo < i {
+			lo = indexByteFrom(s, i, c)
+		}
+		if hi < i {
+			hi = indexByteFrom(s, i, up)
+		}
+		i = min(lo, hi)
+		if i > last {
+			return false
+		}
 		if hasPrefixFoldString(s[i:], sub) {
 			return true
 		}
+		i++
 	}
 	return false
 }

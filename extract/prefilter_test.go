@@ -101,8 +101,9 @@ func TestLowerEquals(t *testing.T) {
 	}
 }
 
-// TestMayBeLabel checks labelOf's first-word test against the full lookup
-// on every label in several spellings and on every line of the test pages.
+// TestMayBeLabel checks labelOf's first-word test and its lookup of clean
+// ASCII text against the full lookup on every label in several spellings
+// and on every line of the test pages.
 func TestMayBeLabel(t *testing.T) {
 	var texts []string
 	for l := range labelField {
@@ -124,9 +125,14 @@ func TestMayBeLabel(t *testing.T) {
 		if len(s) > maxLabelLen+8 {
 			continue
 		}
-		_, want := labelField[normLabel(s)]
-		if _, _, got := labelOf(s); got != want {
+		wantNorm := normLabel(s)
+		wantField, want := labelField[wantNorm]
+		field, norm, got := labelOf(s)
+		if got != want {
 			t.Errorf("labelOf(%q) found = %v, want %v", s, got, want)
+		}
+		if got && (field != wantField || norm != wantNorm) {
+			t.Errorf("labelOf(%q) = %q, %q, want %q, %q", s, field, norm, wantField, wantNorm)
 		}
 	}
 }

@@ -146,23 +146,52 @@ func splitSentences(s string) []string {
 }
 
 // sentences yields the pieces splitSentences returns, without keeping them.
+//
+// A sentence ends at one of sentenceEnds followed by a space and an upper
+// case letter. Those bytes are rare in text, so rather than test every byte
+// (findLabels splits every long line of a page) it keeps the next place of
+// each, found with strings.IndexByte, and visits them in order.
 func sentences(s string) iter.Seq[string] {
 	return func(yield func(string) bool) {
 		start := 0
-		for i := 0; i+2 < len(s); i++ {
-			if sentenceEnd[s[i]] && s[i+1] == ' ' && unicode.IsUpper(firstRune(s[i+2:])) {
+		var next [len(sentenceEnds)]int
+		for k := range sentenceEnds {
+			next[k] = indexByteFrom(s, 0, sentenceEnds[k])
+		}
+		for {
+			k := 0
+			for j := 1; j < len(next); j++ {
+				if next[j] < next[k] {
+					k = j
+				}
+			}
+			i := next[k]
+			if i+2 >= len(s) {
+				break // so are the others, which come after
+			}
+			if s[i+1] == ' ' && unicode.IsUpper(firstRune(s[i+2:])) {
 				if !yield(s[start : i+1]) {
 					return
 				}
 				start = i + 2
 			}
+			next[k] = indexByteFrom(s, i+1, sentenceEnds[k])
 		}
 		yield(s[start:])
 	}
 }
 
-// sentenceEnd are the bytes a sentence may end with.
-var sentenceEnd = [256]bool{'.': true, '!': true, '?': true, ';': true}
+// sentenceEnds are the bytes a sentence may end with.
+const sentenceEnds = ".!?;"
+
+// indexByteFrom is the index of the first c in s at or after from, or
+// len(s).
+func indexByteFrom(s string, from int, c byte) int {
+	if j := strings.IndexByte(s[from:], c); j >= 0 {
+		return from + j
+	}
+	return len(s)
+}
 
 // fromSchema fills the fields of p that are still empty from a schema.org
 // JobPosting object.

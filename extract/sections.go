@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"strconv"
 	"strings"
 	"unicode"
@@ -196,44 +197,96 @@ func normHeading(s string) string {
 	if len(s) > maxSectionHeading {
 		return ""
 	}
-	var b strings.Builder
-	b.Grow(len(s))
+	b, _ := appendNormHeading(make([]byte, 0, len(s)), s, 0)
+	return string(b)
+}
+
+// appendNormHeading appends the normHeading form of s to dst. headingKindOf
+// runs it on a buffer on its stack, so that telling a line from a heading
+// (done for every short line of a page) allocates nothing. With maxSpaces
+// > 0 it gives up (ok false) once the form holds more spaces than that:
+// such text is no heading of the vocabulary. ASCII bytes, most of a page,
+// are read without decoding runes (for them unicode.IsLetter and IsDigit
+// are [A-Za-z] and [0-9], and foldAccent has nothing to fold).
+func appendNormHeading(dst []byte, s string, maxSpaces int) (out []byte, ok bool) {
+	base := len(dst)
 	space := false
-	for _, r := range s {
+	spaces := 0
+	for i := 0; i < len(s); {
+		r, n := rune(s[i]), 1
+		if r >= utf8.RuneSelf {
+			r, n = utf8.DecodeRuneInString(s[i:])
+		}
+		i += n
 		switch {
 		case r == '&':
-			if b.Len() > 0 {
-				b.WriteByte(' ')
+			if len(dst) > base {
+				dst = append(dst, ' ')
+				spaces++
 			}
-			b.WriteString("and")
+			dst = append(dst, "and"...)
 			space = true
 			continue
 		case r == '\'' || r == '’' || r == '‘' || r == '`' || r == '´':
-			if b.Len() > 0 && !space {
-				b.WriteByte('\'')
+			if len(dst) > base && !space {
+				dst = append(dst, '\'')
 			}
 			continue
-		case unicode.IsLetter(r) || unicode.IsDigit(r):
+		case r < utf8.RuneSelf && asciiAlnum[r]:
+		case r >= utf8.RuneSelf && (unicode.IsLetter(r) || unicode.IsDigit(r)):
 		default:
-			space = b.Len() > 0
+			space = len(dst) > base
 			continue
 		}
 		if space {
-			b.WriteByte(' ')
+			dst = append(dst, ' ')
+			spaces++
 			space = false
 		}
-		if f, ok := foldAccent(r); ok {
-			b.WriteString(f)
+		if maxSpaces > 0 && spaces > maxSpaces {
+			return dst, false
+		}
+		switch {
+		case r < utf8.RuneSelf:
+			if 'A' <= r && r <= 'Z' {
+				r += 'a' - 'A'
+			}
+			dst = append(dst, byte(r))
 			continue
 		}
-		b.WriteRune(unicode.ToLower(r))
+		if f, ok := foldAccent(r); ok {
+			dst = append(dst, f...)
+			continue
+		}
+		dst = utf8.AppendRune(dst, unicode.ToLower(r))
 	}
-	out := b.String()
+	if maxSpaces > 0 && spaces > maxSpaces {
+		return dst, false
+	}
 	// "1. Requirements", "2) Benefits"
-	if i := strings.IndexByte(out, ' '); i > 0 && allDigits(out[:i]) {
-		out = out[i+1:]
+	out = dst[base:]
+	if i := bytes.IndexByte(out, ' '); i > 0 && allDigitsBytes(out[:i]) {
+		n := copy(out, out[i+1:])
+		dst = dst[:base+n]
 	}
-	return out
+	return dst, true
+}
+
+// asciiAlnum are the ASCII letters and digits.
+var asciiAlnum = func() (t [utf8.RuneSelf]bool) {
+	for c := range t {
+		t[c] = 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9'
+	}
+	return t
+}()
+
+func allDigitsBytes(b []byte) bool {
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return false
+		}
+	}
+	return true
 }
 
 func allDigits(s string) bool {
@@ -284,7 +337,14 @@ func headingKindOf(s string) sectionKind {
 	if len(s) > maxSectionHeading {
 		return kindNone
 	}
-	return sectionKeys[normHeading(s)]
+	var buf [2 * 120]byte // room for most headings; append grows past it
+	// a key has at most maxSectionWords words; a leading list number, which
+	// is dropped, may add one
+	b, ok := appendNormHeading(buf[:0], s, maxSectionWords)
+	if !ok {
+		return kindNone
+	}
+	return sectionKeys[string(b)]
 }
 
 // Caps on what one section yields: items past maxItems are dropped, an item
@@ -326,8 +386,8 @@ const (
 type sectionReader struct {
 	out     *sectionLists
 	kind    sectionKind
-	level   int // of the open section's heading: 2–6 for h2–h6, 7 for a bold line or caption
-	heading string
+	level   int     // of the open section's heading: 2–6 for h2–h6, 7 for a bold line or caption
+	heading segment // the open section's heading; headingRule names it only for a section that gives items
 	items   []string
 	strong  int        // the strongest item kind seen in the section
 	kinds   []int      // the kind of each item
@@ -364,7 +424,7 @@ func (r *sectionReader) segment(s *segment) {
 			return
 		}
 		// "Requirements: 5+ years of Go" — a heading and its one item on one line
-		if i := strings.IndexAny(s.text, ":："); i > 0 && i < 60 {
+		if i := indexColon(s.text, false); i > 0 && i < 60 {
 			if k := headingKindOf(s.text[:i]); k != kindNone && k != kindOther {
 				rest := strings.TrimLeft(s.text[i:], ":： ")
 				r.open(k, 7, &segment{text: s.text[:i], node: s.node})
@@ -420,7 +480,7 @@ func menuItem(s *segment) bool {
 
 func (r *sectionReader) open(k sectionKind, level int, s *segment) {
 	r.close()
-	r.kind, r.level, r.heading = k, level, headingRule(s)
+	r.kind, r.level, r.heading = k, level, *s
 }
 
 // headingRule names a heading for --explain: `heading "Requirements" (h3)`.
@@ -499,7 +559,7 @@ func (r *sectionReader) close() {
 		}
 	}
 	if r.out.why[k] == "" {
-		r.out.why[k] = r.heading
+		r.out.why[k] = headingRule(&r.heading)
 	}
 	r.items, r.kinds, r.strong = r.items[:0], r.kinds[:0], 0
 }

@@ -195,6 +195,7 @@ func (x *extraction) fromPage(sc *scan) {
 
 var (
 	// applyText is what an apply button says.
+	// applyFirst (line_screen.go) lists the first words of applyText: change both
 	applyText = mustFilter(`(?i)^\W*(apply|apply now|apply (for|to) (this|the) (job|position|role|vacancy)|apply online|apply here|easy apply|quick apply|start (your )?application|submit (your )?application|bewerben|jetzt bewerben|online bewerben|postuler|postuler maintenant|candidater|candidatar(se)?|postularme|solliciteer|申请职位|立即申请|申请|応募する|応募)\W*$`)
 	// applyAttr is a class, id or tracking name that says "apply".
 	applyAttr = mustFilter(`(?i)(^|[-_\s])apply([-_\s]|$)|apply-?(button|btn|link|now)|(button|btn)-?apply|bewerb`)
@@ -215,7 +216,7 @@ func (x *extraction) applyLink(sc *scan) (string, string) {
 		}
 		// what the link says first: resolving every link of a page costs more
 		t := shortText(n, 60)
-		byText := applyText.MatchString(t)
+		byText := applyFirst.mayMatch(t) && applyText.MatchString(t)
 		if !byText && (byAttr != "" || !(applyAttr.MatchString(attr(n, "class")) || applyAttr.MatchString(attr(n, "id")) ||
 			applyAttr.MatchString(attr(n, "data-automation-id")) || applyAttr.MatchString(attr(n, "aria-label")))) {
 			continue

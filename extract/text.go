@@ -1,6 +1,7 @@
 package extract
 
 import (
+	"bytes"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -52,9 +53,22 @@ type lineWriter struct {
 	lines []string
 	cur   []byte
 	space bool // a space is pending before the next word
+	// joined keeps every line in cur, each ended by "\n", rather than in
+	// lines: nodeText wants them joined, and building one string spares a
+	// string per line and the join. start is where cur's current line starts.
+	joined bool
+	start  int
 }
 
 func (w *lineWriter) breakLine() {
+	if w.joined {
+		if len(w.cur) > w.start {
+			w.cur = append(w.cur, '\n')
+			w.start = len(w.cur)
+		}
+		w.space = false
+		return
+	}
 	if len(w.cur) > 0 {
 		w.lines = append(w.lines, string(w.cur))
 		w.cur = w.cur[:0]
@@ -73,7 +87,10 @@ func lastRuneBytes(b []byte) rune { r, _ := utf8.DecodeLastRune(b); return r }
 // list item…), inline text joined with single spaces, scripts and styles left
 // out.
 func nodeText(n *html.Node) string {
-	return strings.Join(nodeLines(n), "\n")
+	w := lineWriter{joined: true}
+	writeNode(&w, n, 0)
+	w.breakLine()
+	return string(bytes.TrimSuffix(w.cur, []byte{'\n'}))
 }
 
 func nodeLines(n *html.Node) []string {
@@ -108,47 +125,115 @@ func writeNode(w *lineWriter, n *html.Node, depth int) {
 }
 
 // textSpaced appends s, keeping a space where s begins or ends with one.
+// It is the inner loop of every walk over a page's text, so it reads each
+// byte once through byteKind and appends whole runs of words: words
+// separated by one plain space are appended as they stand, which is what
+// word would write for them one by one.
 func (w *lineWriter) textSpaced(s string) {
 	if s == "" {
 		return
 	}
-	if !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\uFFFD")
-	}
-	start := -1
-	for i := 0; i < len(s); {
-		c := s[i]
-		var sp bool
-		n := 1
-		if c < utf8.RuneSelf {
-			sp = asciiSpace[c]
-		} else {
-			var r rune
-			r, n = utf8.DecodeRuneInString(s[i:])
-			sp = isSpace(r)
-		}
-		switch {
-		case sp && start >= 0:
-			w.word(s[start:i])
-			start = -1
-			w.space = true
-		case sp:
-			w.space = true
-		case start < 0:
-			start = i
-		}
-		i += n
-	}
-	if start >= 0 {
-		w.word(s[start:])
+	// Invalid UTF-8 is written as strings.ToValidUTF8 makes it. It is rare,
+	// so rather than check s first, the loop notices an invalid byte where
+	// it decodes one, takes back what it wrote, and starts over on the
+	// repaired text.
+	cur, space := len(w.cur), w.space
+	if !w.writeSpaced(s) {
+		w.cur, w.space = w.cur[:cur], space
+		w.writeSpaced(strings.ToValidUTF8(s, "\uFFFD"))
 	}
 }
+
+// writeSpaced is textSpaced's loop; it stops, returning false, at the first
+// invalid UTF-8.
+func (w *lineWriter) writeSpaced(s string) bool {
+	for i := 0; i < len(s); {
+		// the spaces before the next word
+		for i < len(s) {
+			switch byteKind[s[i]] {
+			case byteSpace:
+				w.space = true
+				i++
+				continue
+			case byteMulti:
+				r, n := utf8.DecodeRuneInString(s[i:])
+				if r == utf8.RuneError && n == 1 {
+					return false
+				}
+				if isSpace(r) {
+					w.space = true
+					i += n
+					continue
+				}
+			}
+			break
+		}
+		if i == len(s) {
+			return true
+		}
+		// a run of words
+		start := i
+	run:
+		for i < len(s) {
+			switch byteKind[s[i]] {
+			case byteWord:
+				i++
+			case byteSpace:
+				// one plain space before a word continues the run
+				if s[i] == ' ' && i+1 < len(s) {
+					switch byteKind[s[i+1]] {
+					case byteWord:
+						i += 2
+						continue
+					case byteMulti:
+						if r, _ := utf8.DecodeRuneInString(s[i+1:]); !isSpace(r) {
+							i++ // an invalid byte is no space; the run's loop decodes it next
+							continue
+						}
+					}
+				}
+				break run
+			default:
+				r, n := utf8.DecodeRuneInString(s[i:])
+				if r == utf8.RuneError && n == 1 {
+					return false
+				}
+				if isSpace(r) {
+					break run
+				}
+				i += n
+			}
+		}
+		w.word(s[start:i])
+	}
+	return true
+}
+
+// byteKind sorts bytes for textSpaced: ASCII white space, other ASCII, and
+// the bytes of multi-byte characters (some of which are spaces).
+var byteKind = func() (k [256]uint8) {
+	for c := range k {
+		switch {
+		case c >= utf8.RuneSelf:
+			k[c] = byteMulti
+		case asciiSpace[c]:
+			k[c] = byteSpace
+		}
+	}
+	return k
+}()
+
+const (
+	byteWord = iota
+	byteSpace
+	byteMulti
+)
 
 // asciiSpace are the ASCII white space bytes.
 var asciiSpace = [utf8.RuneSelf]bool{'\t': true, '\n': true, '\v': true, '\f': true, '\r': true, ' ': true}
 
 func (w *lineWriter) word(s string) {
-	if len(w.cur) > 0 && w.space {
+	if len(w.cur) > w.start && w.space {
 		w.cur = append(w.cur, ' ')
 	}
 	w.cur = append(w.cur, s...)
