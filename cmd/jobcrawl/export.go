@@ -68,18 +68,8 @@ func runExport(ctx context.Context, e *env, args []string) error {
 		return usagef("--excel is for --format csv")
 	}
 	q := index.Query{Text: strings.Join(pos, " ")}
-	if q.Filters, err = index.ParseFilters(filters); err != nil {
-		return usageError{err}
-	}
-	if *sortSpec != "" {
-		s, err := index.ParseSort(*sortSpec)
-		if err != nil {
-			return usageError{err}
-		}
-		q.Sort = []index.Sort{s}
-	}
-	if !*all && !q.HasFilter("status") {
-		q.Filters = append(q.Filters, index.Filter{Field: "status", Values: []string{index.StatusOpen}})
+	if _, err := queryFlags(&q, filters, *sortSpec, *all); err != nil {
+		return err
 	}
 	if err := q.Validate(); err != nil {
 		return usageError{err}

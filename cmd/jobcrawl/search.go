@@ -10,6 +10,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -53,19 +54,9 @@ func runSearch(ctx context.Context, e *env, args []string) error {
 		}
 		q.Limit = 1
 	}
-	if q.Filters, err = index.ParseFilters(filters); err != nil {
-		return usageError{err}
-	}
-	if *sortSpec != "" {
-		s, err := index.ParseSort(*sortSpec)
-		if err != nil {
-			return usageError{err}
-		}
-		q.Sort = []index.Sort{s}
-	}
-	userFilters := q.Filters
-	if !*all && !q.HasFilter("status") {
-		q.Filters = append(q.Filters, index.Filter{Field: "status", Values: []string{index.StatusOpen}})
+	userFilters, err := queryFlags(&q, filters, *sortSpec, *all)
+	if err != nil {
+		return err
 	}
 	if err := q.Validate(); err != nil {
 		return usageError{err}
@@ -137,6 +128,28 @@ func noIndexError(cfg *Config) error {
 	}
 	return fmt.Errorf("no index in %s (%s): nothing has been crawled there yet.\n"+
 		"Crawl first (jobcrawl crawl, or jobcrawl crawl --demo to try it), or point --config at your configuration", cfg.dataDir(), where)
+}
+
+// queryFlags sets q's filters and sort from the flags search and export
+// share, and keeps open postings only unless all is set or a filter names
+// a status. It returns the filters as the user gave them.
+func queryFlags(q *index.Query, filters []string, sortSpec string, all bool) ([]index.Filter, error) {
+	parsed, err := index.ParseFilters(filters)
+	if err != nil {
+		return nil, usageError{err}
+	}
+	q.Filters = parsed
+	if sortSpec != "" {
+		s, err := index.ParseSort(sortSpec)
+		if err != nil {
+			return nil, usageError{err}
+		}
+		q.Sort = []index.Sort{s}
+	}
+	if !all && !q.HasFilter("status") {
+		q.Filters = append(slices.Clip(parsed), index.Filter{Field: "status", Values: []string{index.StatusOpen}})
+	}
+	return parsed, nil
 }
 
 // queryParams are the GET /api/search parameters of q.
