@@ -269,6 +269,13 @@ func jobIDFromLink(u *url.URL) string {
 
 // cards finds the job cards of a result page, in page order.
 func (sc *scan) cards(base *url.URL) []card {
+	if !sc.cardsRead {
+		sc.cardList, sc.cardsRead = sc.findCards(base), true
+	}
+	return sc.cardList
+}
+
+func (sc *scan) findCards(base *url.URL) []card {
 	if len(sc.links) < minCards {
 		return nil
 	}

@@ -149,6 +149,16 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	}
 
 	x := newExtraction(opts)
+	if len(objs) == 0 && ldErr == nil && len(opts.Rules) == 0 {
+		// A page with no structured posting and no site rules that holds
+		// job cards under a heading that calls it a result page is one: its
+		// reading as a single posting below would only be thrown away.
+		if cards := sc.cards(x.base); len(cards) >= minCards && listingTitle.MatchString(sc.pageHeading()) {
+			if t, _ := pageTitle(sc, ""); !saysGone(t) && !sc.saysGone() {
+				return cardPostings(cards, opts)
+			}
+		}
+	}
 	x.applyRules(root, sc)
 	for _, o := range objs {
 		x.fromSchema(o.obj, o.src)
@@ -260,6 +270,9 @@ type scan struct {
 	// links are the <a href> and the elements with a job id in a data
 	// attribute (data-job-id…) outside <head>, <nav> and <footer>, in page order.
 	links []*html.Node
+	// cardList is what cards found, once asked (cardsRead)
+	cardList  []card
+	cardsRead bool
 }
 
 // descClass is read by hand for ASCII by descClassASCII (descSuffixes):

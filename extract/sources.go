@@ -273,7 +273,13 @@ func (x *extraction) soft404(sc *scan) bool {
 	if x.structured() {
 		return false
 	}
-	if saysGone(x.p.Title) || saysGone(sc.title) {
+	return saysGone(x.p.Title) || sc.saysGone()
+}
+
+// saysGone reports whether the page's <title> or one of its first short
+// lines says the job or page is gone.
+func (sc *scan) saysGone() bool {
+	if saysGone(sc.title) {
 		return true
 	}
 	for i, s := range sc.segs {

@@ -175,6 +175,14 @@ func (w *lineWriter) writeSpaced(s string) bool {
 		start := i
 	run:
 		for i < len(s) {
+			if i+8 <= len(s) {
+				// eight bytes at a time while they are printable ASCII
+				// words and single spaces
+				if n := plainRun8(s[i : i+8]); n > 0 {
+					i += n
+					continue
+				}
+			}
 			switch byteKind[s[i]] {
 			case byteWord:
 				i++
@@ -207,6 +215,31 @@ func (w *lineWriter) writeSpaced(s string) bool {
 		w.word(s[start:i])
 	}
 	return true
+}
+
+// plainRun8 says how many of the 8 bytes of s the run of words in
+// writeSpaced can take at once: 8 when all are printable ASCII (0x21–0x7f)
+// or single spaces, 7 when only the last is a space (what follows it
+// decides whether the run goes on), else 0: the byte loop decides.
+func plainRun8(s string) int {
+	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	const hi = 0x8080808080808080
+	if v&hi != 0 {
+		return 0 // a byte of a multi-byte character
+	}
+	// every byte is below 0x80, so adding to each cannot carry into the next
+	if (v+0x6060606060606060)&hi != hi {
+		return 0 // a byte below 0x20: a control character, tab or line break
+	}
+	spaces := ^((v ^ 0x2020202020202020) + 0x7f7f7f7f7f7f7f7f) & hi // the high bit of each space
+	if spaces&(spaces>>8) != 0 {
+		return 0 // two spaces in a row end the run
+	}
+	if spaces>>56 != 0 {
+		return 7
+	}
+	return 8
 }
 
 // byteKind sorts bytes for textSpaced: ASCII white space, other ASCII, and

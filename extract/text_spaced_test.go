@@ -45,13 +45,15 @@ func (w *lineWriter) textSpacedWordByWord(s string) {
 
 func TestTextSpacedRuns(t *testing.T) {
 	pieces := []string{"a", "word", "Zürich", "東京", " ", " ", " ", "  ", "\t", "\n", "\r\n", "\v", "\f",
-		"\u00a0", "\u200b", "\u2003", "\u3000", "\xff", "\xe2\x80", "-", ".", "1", "\u0085", "\u2028"}
+		"\u00a0", "\u200b", "\u2003", "\u3000", "\xff", "\xe2\x80", "-", ".", "1", "\u0085", "\u2028",
+		// printable ASCII and single spaces, read eight bytes at a time (plainRun8)
+		"quick brown fox", "a b c d e f g h", "x", "\x01", "\x7f", "~"}
 	rng := rand.New(rand.NewSource(1))
 	for range 100000 {
 		var texts []string
 		for range 1 + rng.Intn(3) {
 			var b strings.Builder
-			for range rng.Intn(8) {
+			for range rng.Intn(16) {
 				b.WriteString(pieces[rng.Intn(len(pieces))])
 			}
 			texts = append(texts, b.String())
