@@ -298,7 +298,17 @@ func literalEnd(s string, i int) int {
 // hasControl reports whether s holds a control character, which a JSON
 // string must escape.
 func hasControl(s string) bool {
-	for i := 0; i < len(s); i++ {
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		// the high bit of each byte's sum is clear only for a byte below
+		// 0x20 (bytes from 0x80 keep theirs through the or): no carries,
+		// since every masked byte is below 0x80
+		v := load8(s[i:])
+		if (((v&0x7f7f7f7f7f7f7f7f)+0x6060606060606060)|v)&0x8080808080808080 != 0x8080808080808080 {
+			return true
+		}
+	}
+	for ; i < len(s); i++ {
 		if s[i] < 0x20 {
 			return true
 		}

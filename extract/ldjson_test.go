@@ -175,3 +175,21 @@ func BenchmarkDecodeJSONFast(b *testing.B) {
 		}
 	}
 }
+
+func TestHasControlWide(t *testing.T) {
+	for n := range 20 {
+		for pos := range n {
+			for _, c := range []byte{0x00, 0x09, 0x1f, 0x20, 0x7f, 0x80, 0xff} {
+				b := []byte(strings.Repeat("a\u00e9", n)[:n])
+				b[pos] = c
+				want := false
+				for _, x := range b {
+					want = want || x < 0x20
+				}
+				if got := hasControl(string(b)); got != want {
+					t.Fatalf("hasControl(%q) = %v, want %v", b, got, want)
+				}
+			}
+		}
+	}
+}

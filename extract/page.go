@@ -219,11 +219,20 @@ func Truncated(raw []byte) bool {
 	}) {
 		return false
 	}
+	// </html> is looked for from the end, where it is
 	tail := raw[max(0, len(raw)-4096):]
-	return !hasTag(tail, "</html", func(rest []byte) bool {
-		rest = bytes.TrimLeft(rest, " \t\r\n\f")
-		return len(rest) > 0 && rest[0] == '>'
-	})
+	for i := len(tail); ; {
+		i = bytes.LastIndexByte(tail[:i], '<')
+		if i < 0 {
+			return true
+		}
+		if rest := tail[i:]; hasPrefixFold(rest, "</html") {
+			rest = bytes.TrimLeft(rest[len("</html"):], " \t\r\n\f")
+			if len(rest) > 0 && rest[0] == '>' {
+				return false
+			}
+		}
+	}
 }
 
 // hasTag reports whether b holds tag (lowercase), in any case, followed by

@@ -222,8 +222,7 @@ func (w *lineWriter) writeSpaced(s string) bool {
 // or single spaces, 7 when only the last is a space (what follows it
 // decides whether the run goes on), else 0: the byte loop decides.
 func plainRun8(s string) int {
-	v := uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
-		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
+	v := load8(s)
 	const hi = 0x8080808080808080
 	if v&hi != 0 {
 		return 0 // a byte of a multi-byte character
@@ -240,6 +239,13 @@ func plainRun8(s string) int {
 		return 7
 	}
 	return 8
+}
+
+// load8 reads the first 8 bytes of s as a little-endian number.
+func load8(s string) uint64 {
+	_ = s[7]
+	return uint64(s[0]) | uint64(s[1])<<8 | uint64(s[2])<<16 | uint64(s[3])<<24 |
+		uint64(s[4])<<32 | uint64(s[5])<<40 | uint64(s[6])<<48 | uint64(s[7])<<56
 }
 
 // byteKind sorts bytes for textSpaced: ASCII white space, other ASCII, and
