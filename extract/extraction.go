@@ -23,17 +23,33 @@ type extraction struct {
 	// why is the rule the next mark records for --explain (`label "Req #"`);
 	// "" records the source's name alone.
 	why string
+	// marks are the fields filled so far, each with its source and rule, in
+	// the order they were filled: Posting.Sources and Rules are made from
+	// them when the posting is done (setMarks). A posting fills up to some
+	// 20 fields, which a slice looks up faster than a map and without
+	// building one per posting and card as it fills.
+	marks []fieldMark
+}
+
+// fieldMark is one filled field: which source gave it, and by which rule.
+type fieldMark struct {
+	field string
+	src   Source
+	rule  string
 }
 
 func newExtraction(opts Options) *extraction {
 	x := newExtractionAt(opts, pageBase(opts))
-	// a posting page fills 15–20 fields: maps sized for them up front are
-	// not rebuilt as they fill (a card's few fit the smallest map)
-	x.p.Sources, x.p.Rules = make(map[string]Source, pageFields), make(map[string]string, pageFields)
+	x.marks = make([]fieldMark, 0, pageFields)
 	return x
 }
 
-const pageFields = 24
+// pageFields is room for the fields of a posting page, which fills 15–20;
+// cardFields for those of a job card, which fills up to 10.
+const (
+	pageFields = 24
+	cardFields = 10
+)
 
 // pageBase is the page's address, parsed; nil when it has none.
 func pageBase(opts Options) *url.URL {
@@ -46,19 +62,67 @@ func pageBase(opts Options) *url.URL {
 // newExtractionAt is newExtraction with the page's address already parsed
 // (nil: none), for the cards of one page. base is only read.
 func newExtractionAt(opts Options, base *url.URL) *extraction {
-	return &extraction{opts: opts, base: base, p: Posting{Sources: map[string]Source{}, Rules: map[string]string{}}}
+	// a card fills a few fields; a page asks for more room (newExtraction)
+	return &extraction{opts: opts, base: base, marks: make([]fieldMark, 0, cardFields)}
 }
 
-func (x *extraction) has(field string) bool { _, ok := x.p.Sources[field]; return ok }
-
-func (x *extraction) mark(field string, src Source) {
-	if _, ok := x.p.Sources[field]; !ok {
-		x.p.Sources[field] = src
-		why := x.why
-		if why == "" {
-			why = string(src)
+// markOf is field's mark, nil when the field is not filled.
+func (x *extraction) markOf(field string) *fieldMark {
+	for i := range x.marks {
+		if x.marks[i].field == field {
+			return &x.marks[i]
 		}
-		x.p.Rules[field] = why
+	}
+	return nil
+}
+
+func (x *extraction) has(field string) bool { return x.markOf(field) != nil }
+
+// source is the source that gave field, "" when none did.
+func (x *extraction) source(field string) Source {
+	if m := x.markOf(field); m != nil {
+		return m.src
+	}
+	return ""
+}
+
+// rule is the rule that gave field, "" when none did.
+func (x *extraction) rule(field string) string {
+	if m := x.markOf(field); m != nil {
+		return m.rule
+	}
+	return ""
+}
+
+// mark records that src gave field, unless a source did already.
+func (x *extraction) mark(field string, src Source) {
+	if x.has(field) {
+		return
+	}
+	why := x.why
+	if why == "" {
+		why = string(src)
+	}
+	x.marks = append(x.marks, fieldMark{field, src, why})
+}
+
+// remark records that src gave field by rule, in place of what gave it
+// before.
+func (x *extraction) remark(field string, src Source, rule string) {
+	if m := x.markOf(field); m != nil {
+		m.src, m.rule = src, rule
+		return
+	}
+	x.marks = append(x.marks, fieldMark{field, src, rule})
+}
+
+// setMarks fills the posting's Sources and Rules from the marks.
+func (x *extraction) setMarks() {
+	x.p.Sources = make(map[string]Source, len(x.marks))
+	x.p.Rules = make(map[string]string, len(x.marks))
+	for _, m := range x.marks {
+		x.p.Sources[m.field] = m.src
+		x.p.Rules[m.field] = m.rule
 	}
 }
 
@@ -90,7 +154,7 @@ func (x *extraction) setIDs(ids []string, src Source) {
 		case !x.has("job_number"):
 			x.p.JobNumber = id
 			x.mark("job_number", src)
-		case x.p.Sources["job_number"] == SourceOverride && src != SourceOverride:
+		case x.source("job_number") == SourceOverride && src != SourceOverride:
 			// the site's rule overrode what the page's markup says: that is
 			// no alternate id, it is what the rule was written to correct
 		case id != x.p.JobNumber && !slices.Contains(x.p.AltIDs, id):
@@ -168,8 +232,8 @@ func (x *extraction) resolve(u string) string {
 func (x *extraction) finish() (Posting, error) {
 	p := &x.p
 	if !x.has("job_number") && len(x.reqIDs) > 0 {
-		x.why = x.p.Rules["alt_ids"]
-		x.setIDs(x.reqIDs, x.p.Sources["alt_ids"])
+		x.why = x.rule("alt_ids")
+		x.setIDs(x.reqIDs, x.source("alt_ids"))
 		x.why = ""
 		x.idNode = x.reqNode
 	}
@@ -180,8 +244,8 @@ func (x *extraction) finish() (Posting, error) {
 	}
 	if p.Team == "" && p.Department != "" {
 		p.Team = p.Department
-		x.why = "the department (" + p.Rules["department"] + ")"
-		x.mark("team", p.Sources["department"])
+		x.why = "the department (" + x.rule("department") + ")"
+		x.mark("team", x.source("department"))
 		x.why = ""
 	}
 	if p.Company == "" && x.opts.Company != "" {
@@ -201,13 +265,14 @@ func (x *extraction) finish() (Posting, error) {
 		if m := titleWorkplace.FindStringSubmatch(p.Title); m != nil {
 			p.WorkplaceType = NormalizeWorkplaceType(m[1] + m[2])
 			x.why = "the title (" + strconv.Quote(strings.TrimSpace(m[0])) + ")"
-			x.mark("workplace_type", p.Sources["title"])
+			x.mark("workplace_type", x.source("title"))
 			x.why = ""
 		}
 	}
 	if p.WorkplaceType == "remote" {
 		p.Remote = true
 	}
+	x.setMarks()
 	return x.p, x.validate()
 }
 
@@ -247,13 +312,14 @@ var schemaProps = map[string][]string{
 // schemaRules names, for the fields src gave that have no rule yet, the
 // JobPosting property they came from: `json-ld JobPosting.identifier`.
 func (x *extraction) schemaRules(obj map[string]any, src Source) {
-	for field, s := range x.p.Sources {
-		if s != src || x.p.Rules[field] != string(src) {
+	for i := range x.marks {
+		m := &x.marks[i]
+		if m.src != src || m.rule != string(src) {
 			continue
 		}
-		for _, prop := range schemaProps[field] {
+		for _, prop := range schemaProps[m.field] {
 			if _, ok := obj[prop]; ok {
-				x.p.Rules[field] = string(src) + " JobPosting." + prop
+				m.rule = string(src) + " JobPosting." + prop
 				break
 			}
 		}

@@ -159,6 +159,7 @@ func (f Fields) Posting(opts Options) (Posting, error) {
 	if p.WorkplaceType == "remote" {
 		p.Remote = true
 	}
+	x.setMarks()
 	return *p, x.validate()
 }
 

@@ -171,6 +171,7 @@ func HTML(root *html.Node, opts Options) ([]Posting, error) {
 	x.fromLabels(sc)
 	x.fromPage(sc)
 	if x.soft404(sc) {
+		x.setMarks()
 		return nil, &RejectError{URL: opts.URL, Reason: ErrGone, Detail: "the page says so", Partial: x.p}
 	}
 	own := x.structured() // before finish adds the site's company

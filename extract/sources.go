@@ -112,8 +112,7 @@ func (x *extraction) fromPage(sc *scan) {
 	if c := x.resolve(sc.canonical); c != "" && x.sameSite(c) {
 		if !x.has("url") || p.URL == x.opts.URL {
 			p.URL = c
-			p.Sources["url"] = SourcePage
-			p.Rules["url"] = "page canonical link"
+			x.remark("url", SourcePage, "page canonical link")
 		}
 	}
 	// the page's other address for itself: og:url often differs from the canonical link
@@ -147,7 +146,7 @@ func (x *extraction) fromPage(sc *scan) {
 		if region == nil {
 			region = mainNode(sc)
 		}
-		if region == nil && x.has("job_number") && x.p.Sources["job_number"] == SourceLabel {
+		if region == nil && x.source("job_number") == SourceLabel {
 			// no block says it holds the posting, but the page labels a
 			// job number: the page is the posting
 			region = bodyOf(sc.root)
@@ -257,8 +256,8 @@ func shortText(n *html.Node, max int) string {
 // labels, rules), as opposed to guessed from its title or URL.
 func (x *extraction) evidence() int {
 	n := 0
-	for f, src := range x.p.Sources {
-		if src != SourcePage && src != SourceURL && f != "title" && f != "company" {
+	for _, m := range x.marks {
+		if m.src != SourcePage && m.src != SourceURL && m.field != "title" && m.field != "company" {
 			n++
 		}
 	}
@@ -309,8 +308,8 @@ func saysGone(s string) bool {
 
 // structured reports whether any field came from structured data or rules.
 func (x *extraction) structured() bool {
-	for _, src := range x.p.Sources {
-		if src == SourceJSONLD || src == SourceMicrodata || src == SourceRDFa || src == SourceOverride {
+	for _, m := range x.marks {
+		if src := m.src; src == SourceJSONLD || src == SourceMicrodata || src == SourceRDFa || src == SourceOverride {
 			return true
 		}
 	}
