@@ -193,7 +193,8 @@ func splitLocations(s string) []string {
 	s = moreLocations.ReplaceAllString(s, "")
 	// a line that ends in a comma goes on: "Seattle, WA,<br>USA"
 	s = strings.ReplaceAll(strings.ReplaceAll(s, ",\n", ", "), "\n,", ",")
-	if !strings.ContainsAny(s, ";|\n/•") {
+	// (ContainsAny with a non-ASCII character reads s rune by rune)
+	if !strings.ContainsAny(s, ";|\n/") && !strings.Contains(s, "•") {
 		// every separator holds one of these: most texts are one place
 		if s = strings.TrimSpace(s); s == "" {
 			return nil

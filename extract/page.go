@@ -347,15 +347,45 @@ func (sc *scan) walk(n *html.Node, sb *segmentBuilder, depth int, inItem, quiet 
 			// navigation and footers hold links and legal text, never the posting
 			quiet = true
 		}
-		if !inItem && (hasAttr(n, "itemscope") && strings.Contains(attr(n, "itemtype"), "JobPosting") ||
-			strings.Contains(attr(n, "typeof"), "JobPosting")) {
+		// the attributes asked about below, in one look at them (the first
+		// of a name counts, as for attr)
+		var class, id, typeOf, itemType string
+		var seen uint8
+		var itemScope, href, data bool
+		for _, a := range n.Attr {
+			switch a.Key {
+			case "class":
+				if seen&1 == 0 {
+					class, seen = a.Val, seen|1
+				}
+			case "id":
+				if seen&2 == 0 {
+					id, seen = a.Val, seen|2
+				}
+			case "typeof":
+				if seen&4 == 0 {
+					typeOf, seen = a.Val, seen|4
+				}
+			case "itemtype":
+				if seen&8 == 0 {
+					itemType, seen = a.Val, seen|8
+				}
+			case "itemscope":
+				itemScope = true
+			case "href":
+				href = true
+			default:
+				data = data || strings.HasPrefix(a.Key, "data-")
+			}
+		}
+		if !inItem && (itemScope && strings.Contains(itemType, "JobPosting") || strings.Contains(typeOf, "JobPosting")) {
 			sc.items = append(sc.items, n)
 			inItem = true
 		}
-		if !quiet && (n.DataAtom == atom.A && hasAttr(n, "href") || jobIDAttr(n) != "") {
+		if !quiet && (n.DataAtom == atom.A && href || data && jobIDAttr(n) != "") {
 			sc.links = append(sc.links, n)
 		}
-		if len(sc.desc) < 4 && !quiet && n.DataAtom != atom.Body && (descLike(attr(n, "class")) || descLike(attr(n, "id"))) {
+		if len(sc.desc) < 4 && !quiet && n.DataAtom != atom.Body && (descLike(class) || descLike(id)) {
 			sc.desc = append(sc.desc, n)
 		}
 		if skipped(n.DataAtom) && n.DataAtom != atom.Head {

@@ -667,7 +667,9 @@ func trimBullet(text string) (string, bool) {
 
 // splitBullets splits one line that holds several bulleted items ("a • b • c").
 func splitBullets(s string) []string {
-	if !strings.ContainsAny(s, "•▪●■►") {
+	// every bullet's UTF-8 starts with the byte 0xe2: a line without one
+	// is not searched rune by rune (as ContainsAny does for non-ASCII)
+	if strings.IndexByte(s, 0xe2) < 0 || !strings.ContainsAny(s, "•▪●■►") {
 		return []string{s}
 	}
 	return strings.FieldsFunc(s, func(r rune) bool { return r == '•' || r == '▪' || r == '●' || r == '■' || r == '►' })
