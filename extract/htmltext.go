@@ -1,7 +1,6 @@
 package extract
 
 import (
-	"bytes"
 	"regexp"
 	"strings"
 	"unicode/utf8"
@@ -119,7 +118,7 @@ func fragmentTextFast(s string) (text string, ok bool) {
 		}
 	}
 	f.w.breakLine()
-	return string(bytes.TrimSuffix(f.w.cur, []byte{'\n'})), true
+	return f.w.joinedText(), true
 }
 
 // tokenText is the text of a run of s between tags as the tree holds it:

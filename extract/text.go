@@ -5,6 +5,7 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+	"unsafe"
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
@@ -90,7 +91,19 @@ func nodeText(n *html.Node) string {
 	w := lineWriter{joined: true}
 	writeNode(&w, n, 0)
 	w.breakLine()
-	return string(bytes.TrimSuffix(w.cur, []byte{'\n'}))
+	return w.joinedText()
+}
+
+// joinedText is what a joined writer wrote, without the last line's "\n".
+// The string is the writer's buffer itself, not a copy of it: the writer
+// lets go of the buffer, which nothing writes to again.
+func (w *lineWriter) joinedText() string {
+	b := bytes.TrimSuffix(w.cur, []byte{'\n'})
+	w.cur, w.start = nil, 0
+	if len(b) == 0 {
+		return ""
+	}
+	return unsafe.String(&b[0], len(b))
 }
 
 func nodeLines(n *html.Node) []string {
