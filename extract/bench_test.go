@@ -9,6 +9,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/jobcrawl/jobcrawl/extract"
+	"github.com/jobcrawl/jobcrawl/internal/htmlfast"
 )
 
 // benchPages is the spread BenchmarkExtract measures. careers_typical.html
@@ -37,18 +38,26 @@ var benchPages = []struct {
 
 // BenchmarkExtract measures extraction against parsing the same page with
 // x/net/html alone, the one parse extraction needs, on each page of
-// benchPages. Every iteration parses the page once, parses and extracts it
-// once (extract.Parse), and extracts from the tree it parsed (extract.HTML,
-// what the crawler pays: colly has parsed the page already), in alternating
-// order, each timed on its own. Interleaving them, rather than running them
-// as separate benchmarks, lets machine noise hit all three alike. Reported:
+// benchPages. Every iteration, in rotating order, each timed on its own:
+// parses the page with html.Parse; parses it with internal/htmlfast (the
+// same tree, built faster: what the crawler's fetch layer and
+// extract.Parse use); parses and extracts it (extract.Parse); and extracts
+// from the tree html.Parse built (extract.HTML). Interleaving them, rather
+// than running them as separate benchmarks, lets machine noise hit all four
+// alike. Reported:
 //
-//	ratio          (parse+extract) / parse: the figure that matters, ≤ 1.30
-//	crawl-ratio    (parse + extract.HTML on that tree) / parse
+//	ratio          extract.Parse / html.Parse: a page's extraction from its
+//	               bytes against one x/net/html parse, the figure that
+//	               matters, ≤ 1.30
+//	crawl-ratio    (htmlfast.Parse + extract.HTML) / html.Parse: what a
+//	               crawl pays per page, ratio's parts timed apart
+//	tree-ratio     (html.Parse + extract.HTML) / html.Parse: extraction on
+//	               a tree x/net/html built
+//	fast-parse     htmlfast.Parse / html.Parse
 //	parse-ns       one html.Parse
 //	extract-ns     one extract.HTML on a parsed tree
 //
-// ns/op and allocs/op are those of a whole iteration (all three).
+// ns/op and allocs/op are those of a whole iteration (all four).
 //
 //	go test ./extract -run '^$' -bench Extract -benchmem
 func BenchmarkExtract(b *testing.B) {
@@ -62,35 +71,41 @@ func BenchmarkExtract(b *testing.B) {
 		}
 		opts := extract.Options{URL: pg.url, Now: crawlTime}
 		b.Run(pg.name, func(b *testing.B) {
-			var parse, full, onTree time.Duration
+			var parse, fast, full, onTree time.Duration
 			n := 0
-			parseOnce := func() *html.Node {
-				t := time.Now()
-				root, err := html.Parse(bytes.NewReader(raw))
-				parse += time.Since(t)
-				if err != nil {
-					b.Fatal(err)
-				}
-				return root
-			}
-			extractOnce := func() {
-				t := time.Now()
-				ps, err := extract.Parse(bytes.NewReader(raw), opts)
-				full += time.Since(t)
-				if err != nil || len(ps) != pg.postings {
-					b.Fatalf("got %d postings, want %d: %v", len(ps), pg.postings, err)
-				}
+			var root *html.Node
+			steps := []func(){
+				func() {
+					t := time.Now()
+					r, err := html.Parse(bytes.NewReader(raw))
+					parse += time.Since(t)
+					if err != nil {
+						b.Fatal(err)
+					}
+					root = r
+				},
+				func() {
+					t := time.Now()
+					_, err := htmlfast.Parse(raw)
+					fast += time.Since(t)
+					if err != nil {
+						b.Fatal(err)
+					}
+				},
+				func() {
+					t := time.Now()
+					ps, err := extract.Parse(bytes.NewReader(raw), opts)
+					full += time.Since(t)
+					if err != nil || len(ps) != pg.postings {
+						b.Fatalf("got %d postings, want %d: %v", len(ps), pg.postings, err)
+					}
+				},
 			}
 			b.SetBytes(int64(len(raw)))
 			b.ReportAllocs()
 			for b.Loop() {
-				var root *html.Node
-				if n%2 == 0 {
-					root = parseOnce()
-					extractOnce()
-				} else {
-					extractOnce()
-					root = parseOnce()
+				for i := range steps {
+					steps[(i+n)%len(steps)]()
 				}
 				o := opts
 				o.Raw = raw
@@ -106,7 +121,9 @@ func BenchmarkExtract(b *testing.B) {
 				return
 			}
 			b.ReportMetric(float64(full)/float64(parse), "ratio")
-			b.ReportMetric(float64(parse+onTree)/float64(parse), "crawl-ratio")
+			b.ReportMetric(float64(fast+onTree)/float64(parse), "crawl-ratio")
+			b.ReportMetric(float64(parse+onTree)/float64(parse), "tree-ratio")
+			b.ReportMetric(float64(fast)/float64(parse), "fast-parse")
 			b.ReportMetric(float64(parse.Nanoseconds())/float64(n), "parse-ns")
 			b.ReportMetric(float64(onTree.Nanoseconds())/float64(n), "extract-ns")
 		})

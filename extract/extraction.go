@@ -229,7 +229,8 @@ func (x *extraction) resolve(u string) string {
 	return ref.String()
 }
 
-// finish applies the last fallbacks and validates the posting.
+// finish applies the last fallbacks and validates the posting. The caller
+// makes the posting's strings its own (ownStrings) once it has them all.
 func (x *extraction) finish() (Posting, error) {
 	p := &x.p
 	if !x.has("job_number") && len(x.reqIDs) > 0 {

@@ -160,6 +160,7 @@ func (f Fields) Posting(opts Options) (Posting, error) {
 		p.Remote = true
 	}
 	x.setMarks()
+	p.own()
 	return *p, x.validate()
 }
 

@@ -12,6 +12,8 @@ import (
 
 	"golang.org/x/net/html"
 	"golang.org/x/net/html/atom"
+
+	"github.com/jobcrawl/jobcrawl/internal/htmlfast"
 )
 
 // MaxDocumentSize is the largest document Parse reads; larger ones are
@@ -24,7 +26,10 @@ const MaxDocumentSize = 8 << 20
 func Parse(r io.Reader, opts Options) ([]Posting, error) {
 	var buf bytes.Buffer
 	if l, ok := r.(interface{ Len() int }); ok { // a bytes.Reader, strings.Reader…: read it in one go
-		buf.Grow(min(l.Len(), MaxDocumentSize) + 1)
+		// room for the read that finds the end too: ReadFrom asks for
+		// MinRead free bytes before every read, and would otherwise copy
+		// the page into a buffer twice its size for that last one
+		buf.Grow(min(l.Len(), MaxDocumentSize) + bytes.MinRead)
 	}
 	if _, err := buf.ReadFrom(io.LimitReader(r, MaxDocumentSize+1)); err != nil {
 		return nil, err
@@ -33,7 +38,7 @@ func Parse(r io.Reader, opts Options) ([]Posting, error) {
 	if len(raw) > MaxDocumentSize {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrTooLarge, Detail: "over 8 MiB"}
 	}
-	root, err := html.Parse(bytes.NewReader(raw))
+	root, err := htmlfast.Parse(raw)
 	if err != nil {
 		// x/net/html refuses a document nested deeper than 512 elements (a
 		// page that never closes its <div>s): read it with its nesting capped.
@@ -107,7 +112,8 @@ func uncounted(a atom.Atom) bool {
 // document node, or any node holding the page): one from a posting's page;
 // several when the page lists JobPostings in JSON-LD or microdata, or is a
 // result page of job cards (see cards.go; such postings say FromListing).
-// It reads the tree colly already parsed and never parses the page again.
+// It reads the tree the fetch layer already parsed and never parses the
+// page again.
 //
 // Sources, strongest first: the per-site rules in opts, schema.org JSON-LD,
 // microdata and RDFa, the labelled text of classic careers pages ("Job #",
@@ -118,7 +124,15 @@ func uncounted(a atom.Atom) bool {
 // *RejectError, says why and holds what was read. A truncated document, a
 // JobPosting block that does not parse and a page that says its job is
 // gone are rejected as a whole.
+//
+// The postings' strings are their own: none keeps the page's memory alive.
 func HTML(root *html.Node, opts Options) ([]Posting, error) {
+	ps, err := readPage(root, opts)
+	ownStrings(ps)
+	return ps, err
+}
+
+func readPage(root *html.Node, opts Options) ([]Posting, error) {
 	if len(opts.Raw) > 0 && Truncated(opts.Raw) {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrTruncated, Detail: "no closing </html>"}
 	}

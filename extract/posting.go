@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"time"
+	"unsafe"
 )
 
 // Posting is one job as a careers page describes it. Field names are the
@@ -52,6 +53,52 @@ type Posting struct {
 	// JobPosting.identifier`, `override selector ".job-id"`, `page <h1>`,
 	// `url path segment`… Not part of the record either.
 	Rules map[string]string `json:"-"`
+}
+
+// ownStrings makes the postings' strings their own: copied, all of them,
+// into one buffer of their size. A tree's strings are cut from the page
+// (internal/htmlfast shares one copy of the page among all of them, and
+// JSON-LD values are cut from their block): without this, a posting kept
+// for a while, in a write batch, would keep its whole page alive. The
+// postings of one page (its cards) share the one buffer.
+func ownStrings(ps []Posting) {
+	n := 0
+	for i := range ps {
+		ps[i].eachString(func(s *string) { n += len(*s) })
+	}
+	if n == 0 {
+		return
+	}
+	buf := make([]byte, 0, n) // never grown below: every string stays in it
+	for i := range ps {
+		ps[i].eachString(func(s *string) {
+			if len(*s) == 0 {
+				return
+			}
+			start := len(buf)
+			buf = append(buf, *s...)
+			*s = unsafe.String(&buf[start], len(*s))
+		})
+	}
+}
+
+// own is ownStrings for one posting.
+func (p *Posting) own() { ownStrings(unsafe.Slice(p, 1)) }
+
+// eachString calls f with every string of p's record fields (Sources and
+// Rules are not the record's, and hold no text of the page).
+func (p *Posting) eachString(f func(*string)) {
+	for _, s := range []*string{&p.JobNumber, &p.Title, &p.Company, &p.URL, &p.ApplyURL, &p.WorkplaceType,
+		&p.EmploymentType, &p.JobFamily, &p.Team, &p.Department, &p.SalaryCurrency, &p.SalaryPeriod,
+		&p.DatePosted, &p.ValidThrough, &p.Description} {
+		f(s)
+	}
+	for _, l := range [][]string{p.AltIDs, p.URLs, p.Locations, p.Cities, p.Regions, p.Countries,
+		p.Qualifications, p.Responsibilities, p.Benefits} {
+		for i := range l {
+			f(&l[i])
+		}
+	}
 }
 
 // FromListing reports whether p was read from a job card on a result page

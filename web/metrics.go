@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/jobcrawl/jobcrawl/daemon"
+	"github.com/jobcrawl/jobcrawl/internal/htmlfast"
 )
 
 // outcomes and postingOutcomes are always exported, at 0 when nothing
@@ -135,6 +136,11 @@ func (s *Server) metrics(w http.ResponseWriter, r *http.Request) {
 	m.family("jobcrawl_search_rejected_total", "counter", "Searches answered 503, by reason (queue_full, queue_timeout).")
 	m.sample("", float64(g.rejectedFull.Load()), "reason", rejectQueueFull)
 	m.sample("", float64(g.rejectedTimer.Load()), "reason", rejectQueueTimeout)
+
+	m.family("jobcrawl_pages_parsed_total", "counter", "HTML pages parsed, by the parser that built their tree (fast: internal/htmlfast; x_net_html: a page the fast parser handed over).")
+	fallbacks := htmlfast.Fallbacks.Load()
+	m.sample("", float64(htmlfast.Parsed.Load()-fallbacks), "parser", "fast")
+	m.sample("", float64(fallbacks), "parser", "x_net_html")
 
 	ctx, cancel := context.WithTimeout(r.Context(), 5*time.Second)
 	defer cancel()

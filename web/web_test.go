@@ -428,6 +428,14 @@ func TestAPI(t *testing.T) {
 		if m.samples[`jobcrawl_index_size_bytes`] <= 0 {
 			t.Error("index size missing")
 		}
+		// the runs' pages were parsed by the fast parser (the counter is the
+		// process's: other tests add to it)
+		if p := m.samples[`jobcrawl_pages_parsed_total{parser="fast"}`]; p < float64(e.site.Pages()) {
+			t.Errorf("pages parsed by the fast parser: %v, want at least %d", p, e.site.Pages())
+		}
+		if _, ok := m.samples[`jobcrawl_pages_parsed_total{parser="x_net_html"}`]; !ok {
+			t.Error(`jobcrawl_pages_parsed_total{parser="x_net_html"} missing`)
+		}
 		for _, name := range []string{"jobcrawl_pages_fetched_total", "jobcrawl_postings_total", "jobcrawl_errors_total",
 			"jobcrawl_run_duration_seconds", "jobcrawl_last_success_timestamp_seconds", "jobcrawl_index_size_bytes"} {
 			if m.types[name] == "" || m.help[name] == "" {

@@ -41,6 +41,8 @@ import (
 
 	"github.com/gocolly/colly/v2"
 	"golang.org/x/net/html"
+
+	"github.com/jobcrawl/jobcrawl/internal/htmlfast"
 )
 
 // DefaultUserAgent names the crawler and where to learn about it.
@@ -231,20 +233,20 @@ func New(ctx context.Context, cfg Config) (*Fetcher, error) {
 			}
 		}
 	})
+	// The page is parsed here rather than by an OnHTML callback: colly's
+	// parse (goquery over x/net/html) looks for <base href> and the matched
+	// element's text too, and htmlfast builds the same tree faster. colly
+	// calls OnResponse for the answers it would parse, with the body in
+	// UTF-8 already.
 	col.OnResponse(func(r *colly.Response) {
 		a := attemptOf(r.Ctx)
 		a.status, a.header, a.body, a.final = r.StatusCode, r.Headers.Clone(), r.Body, r.Request.URL.String()
-		if !a.html {
-			// not a page to parse: keep colly's HTML parser off it
-			r.Headers.Set("Content-Type", "application/octet-stream")
-		}
-	})
-	// "head", not "html": colly gives the element matched its text, and the
-	// whole document's is costly; any element leads to the root
-	col.OnHTML("head", func(e *colly.HTMLElement) {
-		a := attemptOf(e.Request.Ctx)
-		if len(e.DOM.Nodes) > 0 {
-			a.doc = documentRoot(e.DOM.Nodes[0])
+		if a.html && htmlMedia(r.Headers.Get("Content-Type"), r.Body) {
+			if doc, err := htmlfast.Parse(r.Body); err != nil {
+				a.err = err
+			} else {
+				a.doc = doc
+			}
 		}
 	})
 	col.OnError(func(r *colly.Response, err error) {
@@ -347,11 +349,18 @@ func attemptOf(c *colly.Context) *attempt {
 	return &attempt{} // a request not made by Do: nothing reads it
 }
 
-func documentRoot(n *html.Node) *html.Node {
-	for n.Parent != nil {
-		n = n.Parent
+// htmlMedia reports whether an answer is a page to parse, as colly decides
+// it: its media type, or what its first bytes look like when it names none.
+func htmlMedia(contentType string, body []byte) bool {
+	if contentType == "" {
+		contentType = http.DetectContentType(body)
 	}
-	return n
+	media, _, _ := strings.Cut(contentType, ";")
+	switch strings.ToLower(strings.TrimSpace(media)) {
+	case "text/html", "application/xhtml+xml":
+		return true
+	}
+	return false
 }
 
 // Do makes a request: host and robots.txt checked first, then sent and

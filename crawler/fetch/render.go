@@ -1,7 +1,6 @@
 package fetch
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -18,7 +17,8 @@ import (
 	cdpfetch "github.com/chromedp/cdproto/fetch"
 	"github.com/chromedp/cdproto/network"
 	"github.com/chromedp/chromedp"
-	"golang.org/x/net/html"
+
+	"github.com/jobcrawl/jobcrawl/internal/htmlfast"
 )
 
 // This file renders pages in headless Chromium for the sites that build
@@ -260,7 +260,7 @@ func (f *Fetcher) render(ctx context.Context, opts *Render, resp *Response) erro
 	resp.Header.Set("Content-Type", "text/html; charset=utf-8")
 	resp.Header.Del("Content-Length")
 	resp.Doc, resp.ParseErr = nil, nil
-	if doc, err := html.Parse(bytes.NewReader(resp.Body)); err != nil {
+	if doc, err := htmlfast.Parse(resp.Body); err != nil {
 		resp.ParseErr = err
 	} else {
 		resp.Doc = doc
