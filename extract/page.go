@@ -38,7 +38,7 @@ func Parse(r io.Reader, opts Options) ([]Posting, error) {
 	if len(raw) > MaxDocumentSize {
 		return nil, &RejectError{URL: opts.URL, Reason: ErrTooLarge, Detail: "over 8 MiB"}
 	}
-	root, err := htmlfast.Parse(raw)
+	root, err := htmlfast.ParseOwned(raw) // raw is Parse's own copy, never written again
 	if err != nil {
 		// x/net/html refuses a document nested deeper than 512 elements (a
 		// page that never closes its <div>s): read it with its nesting capped.

@@ -24,6 +24,7 @@ package htmlfast
 import (
 	"bytes"
 	"sync/atomic"
+	"unsafe"
 
 	"golang.org/x/net/html"
 )
@@ -33,10 +34,21 @@ import (
 var Parsed, Fallbacks atomic.Int64
 
 // Parse returns the tree html.Parse(bytes.NewReader(b)) would, built by the
-// fast path when it can.
+// fast path when it can. The tree's strings share one copy of b.
 func Parse(b []byte) (*html.Node, error) {
+	return parse(b, false)
+}
+
+// ParseOwned is Parse for a caller that hands b over: the tree's strings
+// share b's own memory rather than a copy of it, so b must never be
+// written again.
+func ParseOwned(b []byte) (*html.Node, error) {
+	return parse(b, true)
+}
+
+func parse(b []byte, owned bool) (*html.Node, error) {
 	Parsed.Add(1)
-	if root, ok := Fast(b); ok {
+	if root, ok := fast(b, owned); ok {
 		return root, nil
 	}
 	Fallbacks.Add(1)
@@ -54,7 +66,9 @@ func bail() { panic(bailout{}) }
 
 // Fast builds the tree by the fast path alone; ok is false when the page
 // needs what it does not implement (the caller then uses html.Parse).
-func Fast(b []byte) (root *html.Node, ok bool) {
+func Fast(b []byte) (root *html.Node, ok bool) { return fast(b, false) }
+
+func fast(b []byte, owned bool) (root *html.Node, ok bool) {
 	defer func() {
 		if r := recover(); r != nil {
 			if _, is := r.(bailout); !is && strict {
@@ -65,7 +79,14 @@ func Fast(b []byte) (root *html.Node, ok bool) {
 			root, ok = nil, false
 		}
 	}()
-	p := newParser(b)
+	s := ""
+	switch {
+	case owned && len(b) > 0:
+		s = unsafe.String(&b[0], len(b))
+	case !owned:
+		s = string(b)
+	}
+	p := newParser(b, s)
 	p.run()
 	return p.doc, true
 }

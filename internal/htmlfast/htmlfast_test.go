@@ -6,6 +6,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"unsafe"
 
 	"golang.org/x/net/html"
 )
@@ -383,7 +384,7 @@ func whyBail(b []byte) string {
 				where = "bail"
 			}
 		}()
-		p := newParser(b)
+		p := newParser(b, string(b))
 		defer func() {
 			if r := recover(); r != nil {
 				tok := p.tok
@@ -396,4 +397,38 @@ func whyBail(b []byte) string {
 		p.run()
 	}()
 	return where
+}
+
+// TestParseOwned checks that the tree ParseOwned builds on the caller's
+// memory is html.Parse's, and that its strings are cut from that memory
+// rather than from a copy.
+func TestParseOwned(t *testing.T) {
+	for name, page := range realPages(t) {
+		b := bytes.Clone(page)
+		got, err := ParseOwned(b)
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		want, _ := html.Parse(bytes.NewReader(page))
+		if d := diffTree(want, got); d != "" {
+			t.Fatalf("%s: %s", name, d)
+		}
+		lo, hi := uintptr(unsafe.Pointer(&b[0])), uintptr(unsafe.Pointer(&b[0]))+uintptr(len(b))
+		inB := 0
+		var visit func(n *html.Node)
+		visit = func(n *html.Node) {
+			if n.Type == html.TextNode && n.Data != "" {
+				if at := uintptr(unsafe.Pointer(unsafe.StringData(n.Data))); at >= lo && at < hi {
+					inB++
+				}
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				visit(c)
+			}
+		}
+		visit(got)
+		if inB == 0 {
+			t.Errorf("%s: no text node shares the caller's memory", name)
+		}
+	}
 }

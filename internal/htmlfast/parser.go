@@ -67,10 +67,12 @@ type parser struct {
 	attrSlab    []html.Attribute
 }
 
-func newParser(b []byte) *parser {
+// newParser reads b; s is b as a string, the memory the tree's strings are
+// cut from.
+func newParser(b []byte, s string) *parser {
 	p := &parser{}
 	p.lx.b = b
-	p.lx.s = string(b)
+	p.lx.s = s
 	// Real pages have a node per 10 to 40 bytes. Chunks stay under 32 KiB,
 	// the largest size class: bigger objects take the slower large-object
 	// path of the allocator.
