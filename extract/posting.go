@@ -6,6 +6,7 @@ package extract
 import (
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 	"unsafe"
 )
@@ -55,32 +56,41 @@ type Posting struct {
 	Rules map[string]string `json:"-"`
 }
 
-// ownStrings makes the postings' strings their own: copied, all of them,
-// into one buffer of their size. A tree's strings are cut from the page
-// (internal/htmlfast shares one copy of the page among all of them, and
-// JSON-LD values are cut from their block): without this, a posting kept
-// for a while, in a write batch, would keep its whole page alive. The
-// postings of one page (its cards) share the one buffer.
+// ownStrings makes the postings' strings their own. A tree's strings are
+// cut from the page (internal/htmlfast shares one copy of the page among all
+// of them, and JSON-LD values are cut from their block): without this, a
+// posting kept for a while, in a write batch, would keep its whole page
+// alive. The short strings are copied into one buffer of their size (the
+// postings of one page, its cards, share it); a long one (a description)
+// gets its own, so that a short string kept by the caller (a job number in
+// a map) does not keep the description alive with it.
 func ownStrings(ps []Posting) {
 	n := 0
 	for i := range ps {
-		ps[i].eachString(func(s *string) { n += len(*s) })
+		ps[i].eachString(func(s *string) {
+			if len(*s) < ownAlone {
+				n += len(*s)
+			}
+		})
 	}
-	if n == 0 {
-		return
-	}
-	buf := make([]byte, 0, n) // never grown below: every string stays in it
+	buf := make([]byte, 0, n) // never grown below: every short string stays in it
 	for i := range ps {
 		ps[i].eachString(func(s *string) {
-			if len(*s) == 0 {
-				return
+			switch {
+			case len(*s) == 0:
+			case len(*s) >= ownAlone:
+				*s = strings.Clone(*s)
+			default:
+				start := len(buf)
+				buf = append(buf, *s...)
+				*s = unsafe.String(&buf[start], len(*s))
 			}
-			start := len(buf)
-			buf = append(buf, *s...)
-			*s = unsafe.String(&buf[start], len(*s))
 		})
 	}
 }
+
+// ownAlone is how long a string is to be copied on its own by ownStrings.
+const ownAlone = 256
 
 // own is ownStrings for one posting.
 func (p *Posting) own() { ownStrings(unsafe.Slice(p, 1)) }

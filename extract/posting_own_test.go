@@ -68,3 +68,28 @@ func TestOwnCopiesEveryString(t *testing.T) {
 		t.Errorf("the strings span %d bytes, want one buffer of %d", got, total)
 	}
 }
+
+// TestOwnLongStringsAlone checks that a long string (a description) is
+// copied on its own, so that a short one kept elsewhere (a job number in a
+// map) does not keep it alive.
+func TestOwnLongStringsAlone(t *testing.T) {
+	page := strings.Repeat("long description ", 100)
+	p := Posting{JobNumber: page[:6], Title: page[5:20], Description: page[:1000]}
+	p.own()
+	num := uintptr(unsafe.Pointer(unsafe.StringData(p.JobNumber)))
+	title := uintptr(unsafe.Pointer(unsafe.StringData(p.Title)))
+	desc := uintptr(unsafe.Pointer(unsafe.StringData(p.Description)))
+	pageAt := uintptr(unsafe.Pointer(unsafe.StringData(page)))
+	if desc >= pageAt && desc < pageAt+uintptr(len(page)) {
+		t.Error("the description still points into the page")
+	}
+	if title != num+6 {
+		t.Errorf("the short strings are not in one buffer: job number at %#x, title at %#x", num, title)
+	}
+	if desc >= num && desc < num+6+15 {
+		t.Error("the description shares the short strings' buffer")
+	}
+	if p.Description != page[:1000] || p.JobNumber != page[:6] {
+		t.Error("own changed the strings")
+	}
+}
