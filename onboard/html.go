@@ -17,6 +17,7 @@ import (
 	"github.com/jobcrawl/jobcrawl/crawler"
 	"github.com/jobcrawl/jobcrawl/extract"
 	"github.com/jobcrawl/jobcrawl/extract/ats"
+	"github.com/jobcrawl/jobcrawl/internal/htmlfast"
 )
 
 // This file proposes an HTML site from one of its result pages: the links
@@ -81,7 +82,7 @@ type listing struct {
 // suggestHTML proposes an HTML (or JSON) site from a page that lists
 // postings. It returns a NotFoundError when the page lists none.
 func (c *client) suggestHTML(ctx context.Context, pageURL string, page []byte) (Suggestion, error) {
-	root, err := html.Parse(bytes.NewReader(page))
+	root, err := htmlfast.Parse(page)
 	if err != nil {
 		return Suggestion{}, fmt.Errorf("%s: not an HTML page: %w", pageURL, err)
 	}
@@ -269,7 +270,7 @@ func (c *client) pickPaging(ctx context.Context, ls *listing, jobSel string, job
 			}
 			continue
 		}
-		root, err := html.Parse(bytes.NewReader(body))
+		root, err := htmlfast.Parse(body)
 		if err != nil {
 			continue
 		}
@@ -587,7 +588,7 @@ func (c *client) idLabel(ctx context.Context, samples []Sample) (*extract.Rule, 
 		if body == nil {
 			continue
 		}
-		root, err := html.Parse(bytes.NewReader(body))
+		root, err := htmlfast.Parse(body)
 		if err != nil {
 			continue
 		}
