@@ -362,17 +362,7 @@ func (l *lexer) readTag(t *token, i int, start bool) {
 		}
 		// Key.
 		ks := j
-		for j < len(b) {
-			c := b[j]
-			if c == '=' && j == ks {
-				j++
-				continue
-			}
-			if isSpace(c) || c == '/' || c == '>' || c == '=' {
-				break
-			}
-			j++
-		}
+		j = attrKeyEnd(b, j)
 		if j >= len(b) {
 			l.eof(t)
 			return
@@ -552,17 +542,7 @@ func slowLastValEnd(raw []byte) int {
 			return last
 		}
 		ks := j
-		for j < len(raw) {
-			c := raw[j]
-			if c == '=' && j == ks {
-				j++
-				continue
-			}
-			if isSpace(c) || c == '/' || c == '>' || c == '=' {
-				break
-			}
-			j++
-		}
+		j = attrKeyEnd(raw, j)
 		ke := j
 		ve := j
 		for j < len(raw) && isSpace(raw[j]) {
@@ -647,4 +627,22 @@ func (l *lexer) attrValue(i, j int) string {
 		v = html.UnescapeString(v)
 	}
 	return v
+}
+
+// attrKeyEnd is where the attribute name starting at b[i] ends: at white
+// space, '/', '>' or '=' (an '=' that starts the name is part of it).
+func attrKeyEnd(b []byte, i int) int {
+	j := i
+	for j < len(b) {
+		c := b[j]
+		if c == '=' && j == i {
+			j++
+			continue
+		}
+		if isSpace(c) || c == '/' || c == '>' || c == '=' {
+			break
+		}
+		j++
+	}
+	return j
 }

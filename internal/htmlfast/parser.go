@@ -570,6 +570,18 @@ func (p *parser) addFormatting() {
 	p.afe = append(p.afe, n)
 }
 
+// insertLeadingSpace inserts the white space a text token starts with and
+// leaves the rest in the token; it reports whether nothing is left.
+func (p *parser) insertLeadingSpace() bool {
+	d := p.tok.data
+	s := trimLeftSpace(d)
+	if len(s) < len(d) {
+		p.addText(d[:len(d)-len(s)])
+		p.tok.data = s
+	}
+	return s == ""
+}
+
 func trimLeftSpace(s string) string {
 	i := 0
 	for i < len(s) && isSpace(s[i]) {
@@ -731,14 +743,8 @@ func (p *parser) rawElement() bool {
 func (p *parser) inHead() bool {
 	switch p.tok.kind {
 	case tokText:
-		d := p.tok.data
-		s := trimLeftSpace(d)
-		if len(s) < len(d) {
-			p.addText(d[:len(d)-len(s)])
-			if s == "" {
-				return true
-			}
-			p.tok.data = s
+		if p.insertLeadingSpace() {
+			return true
 		}
 	case tokStart:
 		switch p.tok.atom {
@@ -864,14 +870,8 @@ func (p *parser) text() bool {
 func (p *parser) afterHead() bool {
 	switch p.tok.kind {
 	case tokText:
-		d := p.tok.data
-		s := trimLeftSpace(d)
-		if len(s) < len(d) {
-			p.addText(d[:len(d)-len(s)])
-			if s == "" {
-				return true
-			}
-			p.tok.data = s
+		if p.insertLeadingSpace() {
+			return true
 		}
 	case tokStart:
 		switch p.tok.atom {

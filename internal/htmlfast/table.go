@@ -159,14 +159,8 @@ func (p *parser) inCaption() bool {
 func (p *parser) inColumnGroup() bool {
 	switch p.tok.kind {
 	case tokText:
-		d := p.tok.data
-		s := trimLeftSpace(d)
-		if len(s) < len(d) {
-			p.addText(d[:len(d)-len(s)])
-			if s == "" {
-				return true
-			}
-			p.tok.data = s
+		if p.insertLeadingSpace() {
+			return true
 		}
 	case tokComment:
 		p.addComment()
